@@ -1,0 +1,258 @@
+//! Typed, layered configuration: defaults → TOML file (`--config`) →
+//! environment `XINGJIAN_*` (nested keys with `__`, e.g.
+//! `XINGJIAN_SESSION__IDLE_MINUTES`) → command-line flags.
+//! Unknown keys are refused; secrets never appear in `Debug` output.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret string: usable, never printed.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Holds the embedded database and stored files.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// The office's name on every page.
+    pub office_name: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Demo accounts get this password instead of random ones (tests, trainings).
+    pub demo_password: Option<Secret>,
+    pub session: SessionConfig,
+    pub security: SecurityConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    pub idle_minutes: i64,
+    pub absolute_hours: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Mark cookies Secure; set when users reach Xingjian over HTTPS.
+    pub cookie_secure: bool,
+    /// Trust `X-Forwarded-For` (only behind your own reverse proxy).
+    pub trust_forwarded_for: bool,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_address: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            office_name: "上街区人民检察院".into(),
+            log_format: "text".into(),
+            demo_password: None,
+            session: SessionConfig::default(),
+            security: SecurityConfig::default(),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            cookie_secure: false,
+            trust_forwarded_for: false,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 20,
+        }
+    }
+}
+
+/// What the command line may override.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Load and validate.
+    pub fn load(file: Option<&Path>, o: &Overrides) -> Result<Self, String> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(format!(
+                    "找不到配置文件 {} / configuration file not found",
+                    f.display()
+                ));
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        // XINGJIAN_CONFIG names the file itself (a command-line alias), not a key.
+        fig = fig.merge(Env::prefixed("XINGJIAN_").ignore(&["config"]).split("__"));
+        let mut c: Config = fig.extract().map_err(|e| {
+            let mut msg = String::from("配置有误 / invalid configuration:");
+            for err in e {
+                msg.push_str(&format!("\n  - {err}"));
+            }
+            msg.push_str(
+                "\n可用的配置项见 docs/CONFIGURATION.md / see docs/CONFIGURATION.md for the keys",
+            );
+            msg
+        })?;
+        if let Some(l) = o.listen {
+            c.listen = l;
+        }
+        if let Some(d) = &o.data_dir {
+            c.data_dir = d.clone();
+        }
+        if let Some(u) = &o.database_url {
+            c.database_url = Some(Secret(u.clone()));
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if let Some(url) = &self.database_url
+            && let Err(e) = xingjian_store::Backend::from_url(url.expose())
+        {
+            problems.push(e.to_string());
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            problems.push(format!(
+                "log_format 应为 text 或 json，而不是“{}” / log_format must be text or json",
+                self.log_format
+            ));
+        }
+        if !(5..=24 * 60).contains(&self.session.idle_minutes) {
+            problems.push("session.idle_minutes 应在 5 到 1440 之间 / must be 5..=1440".into());
+        }
+        if !(1..=72).contains(&self.session.absolute_hours) {
+            problems.push("session.absolute_hours 应在 1 到 72 之间 / must be 1..=72".into());
+        }
+        if self.security.login_max_failures_per_account < 1
+            || self.security.login_max_failures_per_address < 1
+        {
+            problems.push("security.login_max_failures_* 至少为 1 / must be at least 1".into());
+        }
+        if self.office_name.trim().is_empty() {
+            problems.push("office_name 不能为空 / office_name must not be empty".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "配置有误 / invalid configuration:\n  - {}",
+                problems.join("\n  - ")
+            ))
+        }
+    }
+
+    /// The database URL in force (SQLite in the data directory by default).
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose().to_owned(),
+            None => xingjian_store::sqlite_url_for(&self.data_dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("x.toml");
+        std::fs::write(&file, "office_name = \"某区人民检察院\"\nlisten = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 20\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("XINGJIAN_LISTEN", "127.0.0.1:9100");
+            jail.set_env("XINGJIAN_SESSION__IDLE_MINUTES", "15");
+            let c = Config::load(Some(&file), &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.office_name, "某区人民检察院");
+            assert_eq!(c.listen.port(), 9100);
+            assert_eq!(c.session.idle_minutes, 15);
+            let o = Overrides {
+                listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+                ..Default::default()
+            };
+            let c = Config::load(Some(&file), &o).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 0);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("x.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Config::load(Some(&file), &Overrides::default())
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("lisen"), "{err}");
+        let o = Overrides {
+            database_url: Some("mysql://root:hunter2@db/x".into()),
+            ..Default::default()
+        };
+        let err = Config::load(None, &o).err().unwrap_or_default();
+        assert!(
+            err.contains("sqlite://") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let missing = Config::load(
+            Some(Path::new("/nonexistent/x.toml")),
+            &Overrides::default(),
+        );
+        assert!(missing.is_err_and(|e| e.contains("找不到配置文件")));
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c = Config {
+            database_url: Some(Secret("postgres://u:hunter2@h/db".into())),
+            demo_password: Some(Secret("Demo-Password-1".into())),
+            ..Config::default()
+        };
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("hunter2") && !dbg.contains("Demo-Password-1"),
+            "{dbg}"
+        );
+    }
+}

@@ -1,0 +1,330 @@
+//! `xingjian`: the one binary. Serves the web application and administers it.
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use xingjian_domain::{NewUser, Role};
+use xingjian_store::{Db, LoginPolicy, RequestCtx, SessionPolicy, Store, redact_url};
+
+#[derive(Parser)]
+#[command(
+    name = "xingjian",
+    version,
+    about = "行检 Xingjian：行政检察监督工作平台 / administrative supervision platform"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "XINGJIAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (embedded database, files). Default ./data; env XINGJIAN_DATA_DIR.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://… or postgres://… ; env XINGJIAN_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// On an empty database, create the demo office and print its logins once.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the configuration and print it (secrets hidden).
+    CheckConfig,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a random password is printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Display name, e.g. 王检察官.
+        #[arg(long)]
+        name: String,
+        /// chief, deputy_chief, prosecutor, assistant, clerk, admin, liaison, people_supervisor
+        #[arg(long)]
+        role: String,
+        /// The agency (name or alias) a liaison belongs to.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password and end all of the account's sessions.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XINGJIAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(c: &Config) -> Result<Store> {
+    let url = c.database_url();
+    if c.database_url.is_none() {
+        std::fs::create_dir_all(&c.data_dir).with_context(|| {
+            format!(
+                "无法创建数据目录 {} / cannot create the data directory",
+                c.data_dir.display()
+            )
+        })?;
+    }
+    let db = Db::connect(&url).await.with_context(|| {
+        format!(
+            "无法连接数据库 {} / cannot connect to the database",
+            redact_url(&url)
+        )
+    })?;
+    let report = db.migrate().await?;
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "database migrated");
+    }
+    let mut store = Store::new(db);
+    store.sessions = SessionPolicy {
+        idle: chrono::Duration::minutes(c.session.idle_minutes),
+        absolute: chrono::Duration::hours(c.session.absolute_hours),
+    };
+    store.logins = LoginPolicy {
+        account_free_failures: c.security.login_max_failures_per_account,
+        address_free_failures: c.security.login_max_failures_per_address,
+        ..LoginPolicy::default()
+    };
+    Ok(store)
+}
+
+fn read_password(from_stdin: bool, username: &str) -> Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((demo::random_password(username), true));
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("密码 / password: ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(c: Config, demo_requested: bool) -> Result<()> {
+    let store = open_store(&c).await?;
+    let ctx = RequestCtx::cli();
+    let mut logins = Vec::new();
+    if store.system(&ctx).count_users().await? == 0 {
+        if demo_requested {
+            logins = demo::seed(&store, c.demo_password.as_ref().map(|s| s.expose())).await?;
+        } else {
+            eprintln!(
+                "提示：尚无任何账号。请先运行 `xingjian user add --username admin --name 管理员 --role admin` 创建管理员，\
+                 或使用 `xingjian serve --demo` 体验演示数据。\n\
+                 hint: no accounts yet; create an administrator with `xingjian user add`, or try `xingjian serve --demo`."
+            );
+        }
+    } else if demo_requested {
+        tracing::info!("database already has accounts; demo data not loaded again");
+    }
+    let listener = tokio::net::TcpListener::bind(c.listen)
+        .await
+        .with_context(|| format!("无法监听 {} / cannot listen on this address", c.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?store.db().backend(), "listening");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "行检 Xingjian 已启动 / listening on http://{addr}/")?;
+    if !logins.is_empty() {
+        writeln!(out, "演示账号（仅显示这一次）/ demo logins (shown once):")?;
+        for (u, role, pw) in &logins {
+            writeln!(out, "  {u:<12} {pw:<20} {role}")?;
+        }
+    }
+    out.flush()?;
+    drop(out);
+    let state = xingjian_web::AppState::new(
+        store.clone(),
+        xingjian_web::WebSettings {
+            office_name: c.office_name.clone(),
+            cookie_secure: c.security.cookie_secure,
+            trust_forwarded_for: c.security.trust_forwarded_for,
+        },
+    );
+    xingjian_web::serve(listener, state, shutdown_signal()).await?;
+    store.db().close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => *listen,
+        _ => None,
+    };
+    let overrides = Overrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+    };
+    let c = Config::load(cli.config.as_deref(), &overrides).map_err(anyhow::Error::msg)?;
+    init_logging(&c.log_format);
+    match cli.command {
+        Command::Serve { demo, .. } => serve(c, demo).await,
+        Command::Migrate => {
+            let store = open_store(&c).await?;
+            let v = store.db().schema_version().await?;
+            println!("数据库已是最新（版本 {v}）/ database schema is at version {v}");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            println!("{c:#?}");
+            println!("database: {}", redact_url(&c.database_url()));
+            Ok(())
+        }
+        Command::User { command } => {
+            let store = open_store(&c).await?;
+            let ctx = RequestCtx::cli();
+            let sys = store.system(&ctx);
+            match command {
+                UserCommand::Add {
+                    username,
+                    name,
+                    role,
+                    agency,
+                    password_stdin,
+                } => {
+                    let Some(role) = Role::from_code(&role) else {
+                        let codes: Vec<_> = Role::ALL
+                            .iter()
+                            .map(|r| format!("{}（{}）", r.code(), r.label()))
+                            .collect();
+                        bail!("未知角色“{role}”。可用角色 / roles: {}", codes.join("、"));
+                    };
+                    let agency_id = match agency {
+                        Some(a) => Some(
+                            sys.find_agency(&a)
+                                .await?
+                                .with_context(|| format!("找不到行政机关“{a}” / no such agency"))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    let (password, generated) = read_password(password_stdin, &username)?;
+                    let u = sys
+                        .create_user(NewUser {
+                            username,
+                            display_name: name,
+                            role,
+                            agency_id,
+                            password: password.clone(),
+                        })
+                        .await?;
+                    println!(
+                        "已创建账号 {}（{}）/ account created",
+                        u.username,
+                        u.role.label()
+                    );
+                    if generated {
+                        println!(
+                            "初始密码（仅显示这一次）/ initial password (shown once): {password}"
+                        );
+                    }
+                    Ok(())
+                }
+                UserCommand::ResetPassword {
+                    username,
+                    password_stdin,
+                } => {
+                    let (password, generated) = read_password(password_stdin, &username)?;
+                    sys.reset_password(&username, &password)
+                        .await
+                        .map_err(|e| match e {
+                            xingjian_store::StoreError::NotFound => {
+                                anyhow::anyhow!("找不到账号“{username}” / no such account")
+                            }
+                            other => other.into(),
+                        })?;
+                    println!(
+                        "已重置 {username} 的密码，其全部会话已注销 / password reset, sessions ended"
+                    );
+                    if generated {
+                        println!("新密码（仅显示这一次）/ new password (shown once): {password}");
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时 / cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Xingjian's domain vocabulary. Names follow `shared/domain/glossary.md`.
+//!
+//! This crate does no I/O: it holds ids, roles, agencies, the acting user and
+//! validated values, so that every other crate speaks the same words.
+
+mod actor;
+mod agency;
+mod error;
+mod ids;
+mod role;
+mod user;
+
+pub use actor::Actor;
+pub use agency::{Agency, AgencyInput, AgencyKind};
+pub use error::{FieldError, ValidationErrors};
+pub use ids::{AgencyId, UserId};
+pub use role::Role;
+pub use user::{NewUser, User, validate_password, validate_username};

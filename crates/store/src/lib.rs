@@ -1,0 +1,140 @@
+//! Persistence for Xingjian.
+//!
+//! One data-access layer for SQLite (embedded default) and PostgreSQL: every
+//! query is written once in portable SQL with `$n` placeholders and runs on
+//! sqlx's `Any` driver; the backend is chosen by the URL scheme.
+//!
+//! Authorization lives here, in the queries. Callers reach data only through
+//! [`Store::as_actor`], which returns a handle whose every read is filtered by
+//! the scope function of its entity (see [`scope`]); the one explicit escape
+//! hatch for system jobs is [`Store::system`].
+
+mod agencies;
+mod audit;
+mod auth;
+mod db;
+mod error;
+mod migrate;
+mod scope;
+mod sql;
+mod time;
+mod users;
+
+pub use agencies::AgencyFilter;
+pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
+pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
+pub use db::{Backend, Db, redact_url, sqlite_url_for};
+pub use error::{StoreError, StoreResult};
+pub use migrate::{MIGRATIONS, MigrationReport};
+pub use time::now_utc;
+pub use users::{UserFilter, UserUpdate};
+
+use xingjian_domain::Actor;
+
+/// Where a change came from: carried into every audit row.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCtx {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl RequestCtx {
+    /// A change made from the command line on this machine.
+    pub fn cli() -> Self {
+        Self {
+            ip: Some("cli".into()),
+            request_id: None,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Page number (from 1) and size, clamped to sane bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, 200),
+        }
+    }
+
+    fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
+/// The store: a database plus the policies that govern sessions and logins.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    pub sessions: SessionPolicy,
+    pub logins: LoginPolicy,
+}
+
+impl Store {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            sessions: SessionPolicy::default(),
+            logins: LoginPolicy::default(),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A handle whose every query is scoped to what `actor` may see and do.
+    pub fn as_actor<'a>(&'a self, actor: &'a Actor, ctx: &'a RequestCtx) -> ActorStore<'a> {
+        ActorStore {
+            store: self,
+            actor,
+            ctx,
+        }
+    }
+
+    /// Unscoped access for system jobs (the CLI, demo set-up, login itself).
+    /// Never reachable from a request handler with user input as the actor.
+    pub fn system<'a>(&'a self, ctx: &'a RequestCtx) -> SystemStore<'a> {
+        SystemStore { store: self, ctx }
+    }
+}
+
+/// Data access on behalf of one user: scoped reads, authorised and audited writes.
+pub struct ActorStore<'a> {
+    store: &'a Store,
+    actor: &'a Actor,
+    ctx: &'a RequestCtx,
+}
+
+/// Data access for system jobs, audited as the system.
+pub struct SystemStore<'a> {
+    store: &'a Store,
+    ctx: &'a RequestCtx,
+}

@@ -1,0 +1,45 @@
+//! One scope function per entity: `(actor) -> WHERE fragment`.
+//!
+//! Every list, detail, API call, export and search of an entity goes through
+//! its function here, so what a user may see is decided once, in SQL. Add a
+//! function when you add an entity; never filter rows after fetching them.
+
+use crate::sql::Sql;
+use xingjian_domain::{Actor, Role};
+
+/// Agencies: the office's staff see the whole registry; a liaison sees only
+/// its own agency; a people's supervisor sees none.
+pub(crate) fn agencies(actor: &Actor) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new("agencies.id = ");
+            s.bind(a.0);
+            s
+        }
+        (r, _) if r.is_internal() => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}
+
+/// Users: the administrator sees every account; everyone else only their own.
+pub(crate) fn users(actor: &Actor) -> Sql {
+    if actor.can_administer() {
+        Sql::new("1 = 1")
+    } else {
+        let mut s = Sql::new("users.id = ");
+        s.bind(actor.user_id.0);
+        s
+    }
+}
+
+/// The audit log: the administrator and the leadership read all of it;
+/// everyone else only the rows about their own actions.
+pub(crate) fn audit_log(actor: &Actor) -> Sql {
+    if actor.can_read_audit() {
+        Sql::new("1 = 1")
+    } else {
+        let mut s = Sql::new("audit_log.actor_user_id = ");
+        s.bind(actor.user_id.0);
+        s
+    }
+}

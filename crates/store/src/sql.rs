@@ -1,0 +1,180 @@
+//! A tiny SQL builder that numbers `$n` placeholders, which both SQLite and
+//! PostgreSQL accept, so scope fragments and filters compose safely.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Executor};
+
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+    NullInt,
+    NullText,
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_owned())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Arg::NullText, |s| Arg::Text(s.to_owned()))
+    }
+}
+
+/// SQL text plus its arguments, in placeholder order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Append literal SQL (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Append a placeholder bound to `arg`.
+    pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
+        self.args.push(arg.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Append another fragment, renumbering its placeholders after ours.
+    pub fn append(&mut self, other: Sql) -> &mut Self {
+        let offset = self.args.len();
+        let mut out = String::with_capacity(other.text.len());
+        let mut chars = other.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    n.push(d);
+                    chars.next();
+                }
+                let k: usize = n.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(k + offset).to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        self.text.push_str(&out);
+        self.args.extend(other.args);
+        self
+    }
+
+    #[cfg(test)]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+                Arg::NullInt => q.bind(None::<i64>),
+                Arg::NullText => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+
+    pub async fn fetch_all<'e, E>(&self, e: E) -> sqlx::Result<Vec<AnyRow>>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        self.query().fetch_all(e).await
+    }
+
+    pub async fn fetch_optional<'e, E>(&self, e: E) -> sqlx::Result<Option<AnyRow>>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        self.query().fetch_optional(e).await
+    }
+
+    pub async fn fetch_one<'e, E>(&self, e: E) -> sqlx::Result<AnyRow>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        self.query().fetch_one(e).await
+    }
+
+    pub async fn execute(&self, c: &mut AnyConnection) -> sqlx::Result<u64> {
+        Ok(self.query().execute(c).await?.rows_affected())
+    }
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern containing `needle`.
+pub(crate) fn like_contains(needle: &str) -> String {
+    let mut s = String::from("%");
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_renumbers_placeholders() {
+        let mut a = Sql::new("SELECT * FROM t WHERE a = ");
+        a.bind(1_i64);
+        let mut b = Sql::new(" AND (b = $1 OR c = $1) AND d = ");
+        b.args.push(Arg::Int(2));
+        b.bind("x");
+        a.append(b);
+        assert_eq!(
+            a.text(),
+            "SELECT * FROM t WHERE a = $1 AND (b = $2 OR c = $2) AND d = $3"
+        );
+        assert_eq!(a.args.len(), 3);
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_contains("5%_a\\"), "%5\\%\\_a\\\\%");
+    }
+}

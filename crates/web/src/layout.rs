@@ -1,0 +1,135 @@
+//! What every page shares: the header, navigation, the CSRF token, paging.
+
+use crate::auth::Authed;
+use askama::Template;
+use xingjian_domain::Actor;
+
+/// The logged-in user as the header shows them.
+pub struct Badge {
+    pub name: String,
+    pub role: &'static str,
+    pub is_admin: bool,
+    pub can_audit: bool,
+    pub is_internal: bool,
+}
+
+impl Badge {
+    fn of(a: &Actor) -> Self {
+        Self {
+            name: a.display_name.clone(),
+            role: a.role.label(),
+            is_admin: a.can_administer(),
+            can_audit: a.can_read_audit(),
+            is_internal: a.role.is_internal(),
+        }
+    }
+}
+
+/// Every page's frame.
+pub struct Layout {
+    pub title: String,
+    pub office: String,
+    pub user: Option<Badge>,
+    pub csrf: String,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+    /// A one-line notice after a successful action (from a fixed list).
+    pub notice: Option<&'static str>,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, office: &str, nav: &'static str, who: &Authed) -> Self {
+        Self {
+            title: title.into(),
+            office: office.to_owned(),
+            user: Some(Badge::of(who.actor())),
+            csrf: who.session.csrf_token.clone(),
+            nav,
+            notice: None,
+        }
+    }
+
+    pub fn anonymous(title: &str, office: &str, csrf: String) -> Self {
+        Self {
+            title: title.to_owned(),
+            office: office.to_owned(),
+            user: None,
+            csrf,
+            nav: "",
+            notice: None,
+        }
+    }
+
+    /// Notices are chosen by code, so a URL cannot put text on the page.
+    pub fn notice(mut self, code: Option<&str>) -> Self {
+        self.notice = match code {
+            Some("created") => Some("已创建。"),
+            Some("saved") => Some("已保存。"),
+            Some("password") => Some("密码已重置，该账号的全部会话已注销。"),
+            _ => None,
+        };
+        self
+    }
+}
+
+/// Previous/next links for a list, keeping its filters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` is the list's filter query string without `page`.
+    pub fn new<T>(p: &xingjian_store::Page<T>, base: &str, query: &str) -> Self {
+        let href = |n: i64| {
+            if query.is_empty() {
+                format!("{base}?page={n}")
+            } else {
+                format!("{base}?{query}&page={n}")
+            }
+        };
+        Self {
+            page: p.page,
+            pages: p.pages(),
+            total: p.total,
+            prev: (p.page > 1).then(|| href(p.page - 1)),
+            next: (p.page < p.pages()).then(|| href(p.page + 1)),
+        }
+    }
+}
+
+/// Build a query string from filter pairs, skipping empty values.
+pub fn query_string(pairs: &[(&str, Option<String>)]) -> String {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", crate::auth::urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub message: String,
+}
+
+/// A stored UTC timestamp shown in Beijing time, to the minute.
+pub fn when(stored: &str) -> String {
+    let (Ok(t), Some(beijing)) = (
+        chrono::DateTime::parse_from_rfc3339(stored),
+        chrono::FixedOffset::east_opt(8 * 3600),
+    ) else {
+        return stored.to_owned();
+    };
+    t.with_timezone(&beijing)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}

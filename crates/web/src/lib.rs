@@ -1,0 +1,80 @@
+//! Xingjian's HTTP face: the axum router, the server-rendered Chinese UI,
+//! the JSON API under `/api/v1`, sessions and CSRF.
+//!
+//! Handlers are thin: extract, call the store through the actor's scoped
+//! handle, render. Authorization is decided by the store's queries.
+
+mod api;
+mod auth;
+mod error;
+mod layout;
+mod middleware;
+mod pages;
+
+pub use error::WebError;
+
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use xingjian_store::Store;
+
+/// Settings of the web layer, from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The office's name in page headers, e.g. 上街区人民检察院.
+    pub office_name: String,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted reverse proxy only).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            office_name: "人民检察院".into(),
+            cookie_secure: false,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<WebSettings>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: WebSettings) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+/// The whole application: pages, API, static files and middleware.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .fallback(error::fallback);
+    middleware::wrap(app, state.clone()).with_state(state)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,70 @@
+//! Server-rendered pages. Each handler: extract, call the scoped store, render.
+
+mod admin;
+mod agencies;
+mod home;
+mod session;
+
+use crate::AppState;
+use crate::error::WebError;
+use askama::Template;
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", axum::routing::post(session::logout))
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(agencies::routes())
+        .merge(admin::routes())
+}
+
+/// Render a template or an error page.
+pub(crate) fn render(t: &impl Template) -> Result<Response, WebError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.db().ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            WebError::Unavailable.into_response()
+        }
+    }
+}
+
+const CACHE: &str = "public, max-age=3600";
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        include_str!("../../static/app.js"),
+    )
+        .into_response()
+}
