@@ -2,7 +2,7 @@
 //! when, from where, what, before and after.
 
 use crate::error::StoreResult;
-use crate::sql::{Sql, like_contains};
+use crate::sql::{Sql, like_contains, like_prefix};
 use crate::{ActorStore, Page, PageRequest, RequestCtx, SystemStore, scope, time};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -207,7 +207,8 @@ impl ActorStore<'_> {
         }
         if let Some(a) = non_empty(&f.action) {
             w.push(" AND action LIKE ")
-                .bind(format!("{}%", a.replace(['%', '_', '\\'], "")));
+                .bind(like_prefix(a))
+                .push(" ESCAPE '\\'");
         }
         if let Some(o) = non_empty(&f.outcome) {
             w.push(" AND outcome = ").bind(o);

@@ -141,17 +141,25 @@ impl Sql {
     }
 }
 
-/// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern containing `needle`.
-pub(crate) fn like_contains(needle: &str) -> String {
-    let mut s = String::from("%");
+fn like_escaped(needle: &str) -> String {
+    let mut s = String::with_capacity(needle.len() + 2);
     for c in needle.chars() {
         if matches!(c, '%' | '_' | '\\') {
             s.push('\\');
         }
         s.push(c);
     }
-    s.push('%');
     s
+}
+
+/// A `LIKE ... ESCAPE '\'` pattern matching values that contain `needle`.
+pub(crate) fn like_contains(needle: &str) -> String {
+    format!("%{}%", like_escaped(needle))
+}
+
+/// A `LIKE ... ESCAPE '\'` pattern matching values that start with `needle`.
+pub(crate) fn like_prefix(needle: &str) -> String {
+    format!("{}%", like_escaped(needle))
 }
 
 #[cfg(test)]
@@ -176,5 +184,9 @@ mod tests {
     #[test]
     fn like_escapes_wildcards() {
         assert_eq!(like_contains("5%_a\\"), "%5\\%\\_a\\\\%");
+        assert_eq!(
+            like_prefix("session.login_failed"),
+            "session.login\\_failed%"
+        );
     }
 }

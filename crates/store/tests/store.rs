@@ -1,0 +1,363 @@
+//! The store on both backends: migrations, append-only audit, scoping, logins, sessions.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use xingjian_domain::{Actor, AgencyInput, AgencyKind, NewUser, Role};
+use xingjian_store::{
+    AgencyFilter, AuditFilter, LoginFailure, LoginOutcome, PageRequest, RequestCtx, SessionPolicy,
+    Store, StoreError,
+};
+use xingjian_testkit::{TestDb, both};
+
+const PW: &str = "Test-Pass-2023";
+
+async fn seeded(backend: xingjian_store::Backend) -> (TestDb, Store) {
+    let t = TestDb::new(backend).await;
+    let store = Store::new(t.db.clone());
+    let ctx = RequestCtx::cli();
+    let sys = store.system(&ctx);
+    for (name, kind) in [
+        ("区交通运输局", AgencyKind::Transport),
+        ("区公安局", AgencyKind::TrafficPolice),
+    ] {
+        sys.create_agency(AgencyInput {
+            name: name.into(),
+            aliases: vec![],
+            kind,
+        })
+        .await
+        .unwrap();
+    }
+    let jt = sys.find_agency("区交通运输局").await.unwrap().unwrap().id;
+    for (u, role, agency) in [
+        ("admin", Role::Admin, None),
+        ("prosecutor", Role::Prosecutor, None),
+        ("liaison.jt", Role::Liaison, Some(jt)),
+    ] {
+        sys.create_user(NewUser {
+            username: u.into(),
+            display_name: u.into(),
+            role,
+            agency_id: agency,
+            password: PW.into(),
+        })
+        .await
+        .unwrap();
+    }
+    (t, store)
+}
+
+async fn actor(store: &Store, username: &str) -> Actor {
+    let ctx = RequestCtx::cli();
+    match store.system(&ctx).login(username, PW, None).await.unwrap() {
+        LoginOutcome::Ok(s) => s.actor,
+        LoginOutcome::Failed(f) => panic!("{f:?}"),
+    }
+}
+
+both!(
+    migrations_are_idempotent_and_refuse_a_newer_database,
+    |backend| async move {
+        let t = TestDb::new(backend).await;
+        let again = t.db.migrate().await.unwrap();
+        assert!(again.applied.is_empty());
+        assert_eq!(t.db.schema_version().await.unwrap(), again.current);
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'future', 'x', 'now')")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+        let err = t.db.migrate().await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::DatabaseNewer { database: 999, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("请升级"), "{err}");
+        t.cleanup().await;
+    }
+);
+
+both!(an_edited_migration_is_detected, |backend| async move {
+    let t = TestDb::new(backend).await;
+    sqlx::query("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        t.db.migrate().await,
+        Err(StoreError::MigrationChanged { version: 1 })
+    ));
+    t.cleanup().await;
+});
+
+both!(
+    the_audit_log_refuses_edits_and_deletions,
+    |backend| async move {
+        let (t, _store) = seeded(backend).await;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert!(n >= 5, "creations were audited: {n}");
+        assert!(
+            sqlx::query("UPDATE audit_log SET detail = 'x'")
+                .execute(t.db.pool())
+                .await
+                .is_err()
+        );
+        assert!(
+            sqlx::query("DELETE FROM audit_log")
+                .execute(t.db.pool())
+                .await
+                .is_err()
+        );
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, after);
+        t.cleanup().await;
+    }
+);
+
+both!(a_liaison_sees_only_its_agency, |backend| async move {
+    let (t, store) = seeded(backend).await;
+    let ctx = RequestCtx::default();
+    let liaison = actor(&store, "liaison.jt").await;
+    let prosecutor = actor(&store, "prosecutor").await;
+    let ls = store.as_actor(&liaison, &ctx);
+    let page = ls
+        .list_agencies(&AgencyFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].name, "区交通运输局");
+    let ga = store
+        .system(&ctx)
+        .find_agency("区公安局")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        ls.get_agency(ga.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        ls.get_agency(xingjian_domain::AgencyId(9999)).await,
+        Err(StoreError::NotFound)
+    ));
+    // The guessed id is recorded as a refusal; the absent one is not.
+    let admin = actor(&store, "admin").await;
+    let log = store
+        .as_actor(&admin, &ctx)
+        .list_audit(
+            &AuditFilter {
+                action: Some("access.denied".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.total, 1);
+    assert_eq!(
+        log.items[0].entity_id.as_deref(),
+        Some(ga.id.to_string().as_str())
+    );
+    assert_eq!(log.items[0].actor_username.as_deref(), Some("liaison.jt"));
+    let all = store
+        .as_actor(&prosecutor, &ctx)
+        .list_agencies(&AgencyFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 2);
+    // Search filters inside the scope, never beyond it.
+    let f = AgencyFilter {
+        q: Some("公安".into()),
+        kind: None,
+    };
+    assert_eq!(
+        ls.list_agencies(&f, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    t.cleanup().await;
+});
+
+both!(
+    only_the_administrator_changes_the_registry,
+    |backend| async move {
+        let (t, store) = seeded(backend).await;
+        let ctx = RequestCtx::default();
+        let prosecutor = actor(&store, "prosecutor").await;
+        let input = AgencyInput {
+            name: "区应急管理局".into(),
+            aliases: vec![],
+            kind: AgencyKind::Other,
+        };
+        let err = store
+            .as_actor(&prosecutor, &ctx)
+            .create_agency(input.clone())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Forbidden(_)));
+        let admin = actor(&store, "admin").await;
+        let a = store
+            .as_actor(&admin, &ctx)
+            .create_agency(input.clone())
+            .await
+            .unwrap();
+        let dup = store
+            .as_actor(&admin, &ctx)
+            .create_agency(input.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(dup, StoreError::Conflict { field: "name", .. }),
+            "{dup}"
+        );
+        let changed = AgencyInput {
+            aliases: vec!["区应急局".into()],
+            ..input
+        };
+        let a2 = store
+            .as_actor(&admin, &ctx)
+            .update_agency(a.id, a.version, changed.clone())
+            .await
+            .unwrap();
+        assert_eq!(a2.version, a.version + 1);
+        assert_eq!(a2.aliases, vec!["区应急局".to_owned()]);
+        // A second writer holding the old version is refused, nothing is overwritten.
+        let stale = store
+            .as_actor(&admin, &ctx)
+            .update_agency(a.id, a.version, changed)
+            .await
+            .unwrap_err();
+        assert!(matches!(stale, StoreError::Stale));
+        let found = store
+            .system(&ctx)
+            .find_agency("区应急局")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, a.id);
+        t.cleanup().await;
+    }
+);
+
+both!(
+    repeated_failures_throttle_the_account,
+    |backend| async move {
+        let (t, store) = seeded(backend).await;
+        let ctx = RequestCtx {
+            ip: Some("10.0.0.1".into()),
+            request_id: None,
+        };
+        let sys = store.system(&ctx);
+        for _ in 0..5 {
+            let r = sys
+                .login("prosecutor", "wrong-password", None)
+                .await
+                .unwrap();
+            assert!(matches!(
+                r,
+                LoginOutcome::Failed(LoginFailure::BadCredentials)
+            ));
+        }
+        // Even the right password waits now.
+        let r = sys.login("prosecutor", PW, None).await.unwrap();
+        assert!(
+            matches!(r, LoginOutcome::Failed(LoginFailure::Throttled { retry_after_secs }) if retry_after_secs > 0 && retry_after_secs <= 30)
+        );
+        // Another account from the same address is not affected yet.
+        assert!(matches!(
+            sys.login("admin", PW, None).await.unwrap(),
+            LoginOutcome::Ok(_)
+        ));
+        t.cleanup().await;
+    }
+);
+
+both!(
+    sessions_expire_and_end_with_the_account,
+    |backend| async move {
+        let (t, mut store) = seeded(backend).await;
+        let ctx = RequestCtx::default();
+        store.sessions = SessionPolicy {
+            idle: chrono::Duration::milliseconds(1500),
+            absolute: chrono::Duration::hours(1),
+        };
+        let LoginOutcome::Ok(s) = store
+            .system(&ctx)
+            .login("prosecutor", PW, None)
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            store
+                .system(&ctx)
+                .session(&s.token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+        assert!(
+            store
+                .system(&ctx)
+                .session(&s.token)
+                .await
+                .unwrap()
+                .is_none(),
+            "idle session ended"
+        );
+        store.sessions = SessionPolicy {
+            idle: chrono::Duration::hours(1),
+            absolute: chrono::Duration::milliseconds(800),
+        };
+        let LoginOutcome::Ok(s) = store
+            .system(&ctx)
+            .login("prosecutor", PW, None)
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        assert!(
+            store
+                .system(&ctx)
+                .session(&s.token)
+                .await
+                .unwrap()
+                .is_none(),
+            "absolute limit reached"
+        );
+        store.sessions = SessionPolicy::default();
+        let LoginOutcome::Ok(s) = store
+            .system(&ctx)
+            .login("prosecutor", PW, None)
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        store
+            .system(&ctx)
+            .reset_password("prosecutor", "Another-Pass-99")
+            .await
+            .unwrap();
+        assert!(
+            store
+                .system(&ctx)
+                .session(&s.token)
+                .await
+                .unwrap()
+                .is_none(),
+            "password reset ends sessions"
+        );
+        t.cleanup().await;
+    }
+);

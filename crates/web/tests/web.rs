@@ -1,0 +1,657 @@
+//! The web application end to end, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{PW, TestApp, meta_csrf};
+use serde_json::{Value, json};
+use xingjian_store::{AuditFilter, PageRequest};
+use xingjian_testkit::both;
+
+async fn audit_actions(app: &TestApp, action: &str) -> Vec<xingjian_store::AuditRecord> {
+    let ctx = xingjian_store::RequestCtx::cli();
+    let admin = match app
+        .store
+        .system(&ctx)
+        .login("admin", PW, None)
+        .await
+        .unwrap()
+    {
+        xingjian_store::LoginOutcome::Ok(s) => s.actor,
+        _ => panic!(),
+    };
+    app.store
+        .as_actor(&admin, &ctx)
+        .list_audit(
+            &AuditFilter {
+                action: Some(action.into()),
+                ..Default::default()
+            },
+            PageRequest::new(Some(1), Some(200)),
+        )
+        .await
+        .unwrap()
+        .items
+}
+
+both!(login_wrong_password_and_logout, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let b = common::Browser {
+        client: app.client(),
+        base: app.base.clone(),
+        csrf: String::new(),
+    };
+    // Pages need a login.
+    let r = b.get("/agencies").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/agencies");
+    let r = b.login("prosecutor", "not-the-password").await;
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("用户名或密码错误"));
+    let r = b.login("nobody", "not-the-password").await;
+    assert!(
+        r.text().await.unwrap().contains("用户名或密码错误"),
+        "unknown users look the same"
+    );
+    let r = b.login("prosecutor", PW).await;
+    assert_eq!(r.status(), 303);
+    let home = b.get("/").await.text().await.unwrap();
+    assert!(home.contains("王检察官（检察官）"));
+    assert!(home.contains("暂无待办事项"));
+    let csrf = meta_csrf(&home);
+    let r = b
+        .client
+        .post(b.url("/logout"))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.get("/").await.status(), 303, "logged out");
+    assert_eq!(audit_actions(&app, "session.login_failed").await.len(), 2);
+    let ok = audit_actions(&app, "session.login").await;
+    assert!(ok.iter().any(|e| e.action == "session.login"
+        && e.actor_username.as_deref() == Some("prosecutor")
+        && e.ip.as_deref() == Some("127.0.0.1")));
+    assert_eq!(audit_actions(&app, "session.logout").await.len(), 1);
+    app.stop().await;
+});
+
+both!(state_changes_need_the_csrf_token, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let admin = app.login("admin").await;
+    let fields = [("name", "区应急管理局"), ("kind", "other"), ("aliases", "")];
+    // No token.
+    let r = admin
+        .client
+        .post(admin.url("/agencies"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("安全校验未通过"));
+    // A wrong token.
+    let mut bad = vec![("_csrf", "forged")];
+    bad.extend_from_slice(&fields);
+    assert_eq!(
+        admin
+            .client
+            .post(admin.url("/agencies"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // The right token but another site's Origin.
+    let r = admin
+        .client
+        .post(admin.url("/agencies"))
+        .header("Origin", "http://evil.example")
+        .form(&[
+            ("_csrf", admin.csrf.as_str()),
+            ("name", "区应急管理局"),
+            ("kind", "other"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The API wants the header.
+    let r = admin
+        .client
+        .post(admin.url("/api/v1/agencies"))
+        .json(&json!({"name": "区应急管理局", "kind": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "csrf");
+    // Nothing was created by any of them.
+    let list = admin.get("/agencies").await.text().await.unwrap();
+    assert!(!list.contains("区应急管理局"));
+    // A login form posted without its token is refused too.
+    let anon = app.client();
+    let r = anon
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // With the token it works.
+    let r = admin.post("/agencies", &fields).await;
+    assert_eq!(r.status(), 303);
+    let rejected = audit_actions(&app, "csrf.rejected").await;
+    assert_eq!(rejected.len(), 5, "{rejected:#?}");
+    assert!(
+        rejected
+            .iter()
+            .filter(|e| e.actor_username.as_deref() == Some("admin"))
+            .count()
+            == 4
+    );
+    app.stop().await;
+});
+
+both!(
+    a_liaison_cannot_reach_another_agency,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let jt = app.agency_id("区交通运输局").await;
+        let ga = app.agency_id("区公安局").await;
+        let liaison = app.login("liaison.jt").await;
+        assert_eq!(liaison.get(&format!("/agencies/{jt}")).await.status(), 200);
+        let other = liaison.get(&format!("/agencies/{ga}")).await;
+        assert_eq!(other.status(), 404);
+        let other_body = other.text().await.unwrap();
+        let absent = liaison.get("/agencies/987654").await;
+        assert_eq!(absent.status(), 404);
+        assert_eq!(
+            other_body,
+            absent.text().await.unwrap(),
+            "no existence leak"
+        );
+        assert_eq!(
+            liaison.get(&format!("/agencies/{ga}/edit")).await.status(),
+            404
+        );
+        let list = liaison.get("/agencies").await.text().await.unwrap();
+        assert!(list.contains("区交通运输局") && !list.contains("区公安局"));
+        // The API answers the same way.
+        assert_eq!(
+            liaison
+                .get(&format!("/api/v1/agencies/{ga}"))
+                .await
+                .status(),
+            404
+        );
+        let all: Value = liaison.get("/api/v1/agencies").await.json().await.unwrap();
+        assert_eq!(all["total"], 1);
+        // Admin pages are refused, and so is changing the agency it can see.
+        assert_eq!(liaison.get("/admin/users").await.status(), 403);
+        assert_eq!(liaison.get("/admin/audit").await.status(), 403);
+        let r = liaison
+            .post(
+                &format!("/agencies/{jt}"),
+                &[("name", "改名"), ("kind", "transport"), ("version", "1")],
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        let r = liaison
+            .post(
+                &format!("/agencies/{ga}"),
+                &[("name", "改名"), ("kind", "transport"), ("version", "1")],
+            )
+            .await;
+        assert_eq!(r.status(), 404);
+        let denied = audit_actions(&app, "access.denied").await;
+        let mine: Vec<_> = denied
+            .iter()
+            .filter(|e| e.actor_username.as_deref() == Some("liaison.jt"))
+            .collect();
+        assert!(
+            mine.iter()
+                .filter(|e| e.entity_id.as_deref() == Some(ga.to_string().as_str()))
+                .count()
+                >= 3,
+            "{mine:#?}"
+        );
+        assert!(
+            mine.iter()
+                .any(|e| e.entity_id.as_deref() == Some("/admin/users"))
+        );
+        assert!(
+            mine.iter()
+                .any(|e| e.detail.as_deref() == Some("agency.update"))
+        );
+        app.stop().await;
+    }
+);
+
+both!(
+    repeated_wrong_passwords_are_throttled,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let b = common::Browser {
+            client: app.client(),
+            base: app.base.clone(),
+            csrf: String::new(),
+        };
+        for _ in 0..5 {
+            assert_eq!(b.login("chief", "wrong-password").await.status(), 401);
+        }
+        let r = b.login("chief", PW).await;
+        assert_eq!(r.status(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+        assert!(r.text().await.unwrap().contains("登录失败次数过多"));
+        assert_eq!(
+            audit_actions(&app, "session.login_throttled").await.len(),
+            1
+        );
+        // The API says the same.
+        let r = app
+            .client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "chief", "password": PW}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        // Per address: many accounts guessed from one address.
+        for i in 0..20 {
+            let r = b.login(&format!("guess{i}"), "wrong-password").await;
+            assert!(r.status() == 401 || r.status() == 429);
+        }
+        assert_eq!(
+            b.login("prosecutor", PW).await.status(),
+            429,
+            "the address is throttled"
+        );
+        app.stop().await;
+    }
+);
+
+both!(
+    the_administrator_manages_agencies_and_accounts,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let admin = app.login("admin").await;
+        // Validation: nothing is created, the form comes back with the message and the input.
+        let r = admin
+            .post(
+                "/agencies",
+                &[
+                    ("name", "  "),
+                    ("kind", "transport"),
+                    ("aliases", "区交通局"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("请填写机关名称") && body.contains("区交通局"));
+        let r = admin
+            .post(
+                "/agencies",
+                &[("name", "区公安局"), ("kind", "traffic_police")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("已有同名的行政机关"));
+        let r = admin
+            .post(
+                "/agencies",
+                &[
+                    ("name", "区应急管理局"),
+                    ("kind", "other"),
+                    ("aliases", "区应急局\n\n区应急局"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let loc = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(loc.ends_with("?msg=created"));
+        let page = admin.get(&loc).await.text().await.unwrap();
+        assert!(page.contains("已创建") && page.contains("区应急局"));
+        let id: i64 = loc
+            .trim_start_matches("/agencies/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // Edit with the version read; a stale version is refused without overwriting.
+        let r = admin
+            .post(
+                &format!("/agencies/{id}"),
+                &[
+                    ("name", "区应急管理局"),
+                    ("kind", "other"),
+                    ("aliases", "应急局"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = admin
+            .post(
+                &format!("/agencies/{id}"),
+                &[
+                    ("name", "区应急管理局X"),
+                    ("kind", "other"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("已被他人修改"));
+        // Search and filter.
+        let found = admin
+            .get("/agencies?q=%E5%BA%94%E6%80%A5")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(found.contains("区应急管理局") && !found.contains("区公安局"));
+        let none = admin
+            .get("/agencies?q=%E4%B8%8D%E5%AD%98%E5%9C%A8")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(none.contains("没有符合条件的行政机关"));
+        // Accounts: a liaison must have an agency; weak passwords are refused.
+        let r = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("username", "liaison.x"),
+                    ("display_name", "新联络员"),
+                    ("role", "liaison"),
+                    ("agency_id", ""),
+                    ("password", "weak"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("联络员必须属于一个行政机关") && body.contains("密码至少 10 位"));
+        let agency = id.to_string();
+        let r = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("username", "liaison.x"),
+                    ("display_name", "新联络员"),
+                    ("role", "liaison"),
+                    ("agency_id", agency.as_str()),
+                    ("password", "Good-Pass-2023"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("username", "liaison.x"),
+                    ("display_name", "重复"),
+                    ("role", "clerk"),
+                    ("password", "Good-Pass-2023"),
+                ],
+            )
+            .await;
+        assert!(r.text().await.unwrap().contains("该用户名已被使用"));
+        let users = admin
+            .get("/admin/users?role=liaison")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            users.contains("liaison.x")
+                && users.contains("区应急管理局")
+                && !users.contains("王检察官")
+        );
+        // The new liaison can log in and sees its agency only.
+        let b = common::Browser {
+            client: app.client(),
+            base: app.base.clone(),
+            csrf: String::new(),
+        };
+        assert_eq!(b.login("liaison.x", "Good-Pass-2023").await.status(), 303);
+        assert_eq!(b.get(&format!("/agencies/{id}")).await.status(), 200);
+        // Deactivating ends its session at once.
+        let uid = app
+            .store
+            .system(&xingjian_store::RequestCtx::cli())
+            .find_user("liaison.x")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .0;
+        let r = admin
+            .post(
+                &format!("/admin/users/{uid}"),
+                &[
+                    ("display_name", "新联络员"),
+                    ("role", "liaison"),
+                    ("agency_id", agency.as_str()),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            b.get("/").await.status(),
+            303,
+            "session ended on deactivation"
+        );
+        // The administrator cannot lock themself out.
+        let me = app
+            .store
+            .system(&xingjian_store::RequestCtx::cli())
+            .find_user("admin")
+            .await
+            .unwrap()
+            .unwrap();
+        let r = admin
+            .post(
+                &format!("/admin/users/{}", me.id),
+                &[
+                    ("display_name", "管理员"),
+                    ("role", "clerk"),
+                    ("active", "on"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        // Every change is in the audit log with before and after.
+        let updates = audit_actions(&app, "agency.update").await;
+        assert_eq!(updates.len(), 1);
+        assert!(
+            updates[0]
+                .before_json
+                .as_deref()
+                .unwrap()
+                .contains("区应急局")
+        );
+        assert!(updates[0].after_json.as_deref().unwrap().contains("应急局"));
+        let audit = admin
+            .get("/admin/audit?action=user.")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(audit.contains("user.create") && audit.contains("user.update"));
+        app.stop().await;
+    }
+);
+
+both!(the_api_and_its_openapi_document, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let c = app.client();
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        401
+    );
+    let r = c
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "admin", "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let login: Value = r.json().await.unwrap();
+    let csrf = login["csrf_token"].as_str().unwrap().to_owned();
+    assert_eq!(login["me"]["role"], "admin");
+    let me: Value = c
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "admin");
+    let r = c
+        .post(app.url("/api/v1/agencies"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"name": "", "kind": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "validation");
+    assert_eq!(e["error"]["fields"][0]["field"], "name");
+    let r = c
+        .post(app.url("/api/v1/agencies"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"name": "区城管局", "kind": "other", "aliases": ["城管"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    let r = c
+        .put(app.url(&format!("/api/v1/agencies/{}", a["id"])))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"name": "区城市管理局", "kind": "other", "aliases": [], "version": 99}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let page: Value = c
+        .get(app.url("/api/v1/agencies?q=%E5%9F%8E&per_page=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1);
+    let audit: Value = c
+        .get(app.url("/api/v1/audit?action=agency.create&per_page=5"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit["total"].as_i64().unwrap() >= 1);
+    assert_eq!(
+        c.get(app.url("/api/v1/nothing-here"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let doc: Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/api/v1/session",
+        "/api/v1/me",
+        "/api/v1/agencies",
+        "/api/v1/agencies/{id}",
+        "/api/v1/users",
+        "/api/v1/audit",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} documented");
+    }
+    let r = c
+        .delete(app.url("/api/v1/session"))
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        401
+    );
+    app.stop().await;
+});
+
+both!(probes_headers_and_static_files, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let c = app.client();
+    let r = c.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("x-request-id"));
+    assert_eq!(
+        c.get(app.url("/readyz")).send().await.unwrap().status(),
+        200
+    );
+    let r = c.get(app.url("/login")).send().await.unwrap();
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let cookie = h["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    let css = c.get(app.url("/static/app.css")).send().await.unwrap();
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        c.get(app.url("/no/such/page"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // Escaped output: markup in data is shown as text.
+    let admin = app.login("admin").await;
+    let r = admin
+        .post(
+            "/agencies",
+            &[("name", "<script>alert(1)</script>"), ("kind", "other")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let list = admin.get("/agencies").await.text().await.unwrap();
+    assert!(
+        !list.contains("<script>alert(1)</script>")
+            && list.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+    );
+    app.stop().await;
+});
