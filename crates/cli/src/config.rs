@@ -140,6 +140,13 @@ impl Config {
         if let Some(u) = &o.database_url {
             c.database_url = Some(Secret(u.clone()));
         }
+        // An empty value (common in compose files) means "not set".
+        if c.database_url
+            .as_ref()
+            .is_some_and(|u| u.expose().trim().is_empty())
+        {
+            c.database_url = None;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -219,6 +226,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn unknown_keys_and_bad_values_are_refused_clearly() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("x.toml");
@@ -236,6 +244,12 @@ mod tests {
             err.contains("sqlite://") && !err.contains("hunter2"),
             "{err}"
         );
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("XINGJIAN_DATABASE_URL", "");
+            let c = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(c.database_url().starts_with("sqlite://"));
+            Ok(())
+        });
         let missing = Config::load(
             Some(Path::new("/nonexistent/x.toml")),
             &Overrides::default(),
