@@ -119,8 +119,12 @@ impl Config {
             }
             fig = fig.merge(Toml::file(f));
         }
-        // XINGJIAN_CONFIG names the file itself (a command-line alias), not a key.
-        fig = fig.merge(Env::prefixed("XINGJIAN_").ignore(&["config"]).split("__"));
+        // XINGJIAN_CONFIG names the file itself and XINGJIAN_LOG the log filter: not keys.
+        fig = fig.merge(
+            Env::prefixed("XINGJIAN_")
+                .ignore(&["config", "log"])
+                .split("__"),
+        );
         let mut c: Config = fig.extract().map_err(|e| {
             let mut msg = String::from("配置有误 / invalid configuration:");
             for err in e {
@@ -209,8 +213,10 @@ mod tests {
         std::fs::write(&file, "office_name = \"某区人民检察院\"\nlisten = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 20\n")
             .unwrap_or_else(|e| panic!("{e}"));
         figment::Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.set_env("XINGJIAN_LISTEN", "127.0.0.1:9100");
             jail.set_env("XINGJIAN_SESSION__IDLE_MINUTES", "15");
+            jail.set_env("XINGJIAN_LOG", "debug");
             let c = Config::load(Some(&file), &Overrides::default()).map_err(|e| e.to_string())?;
             assert_eq!(c.office_name, "某区人民检察院");
             assert_eq!(c.listen.port(), 9100);
@@ -231,20 +237,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("x.toml");
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap_or_else(|e| panic!("{e}"));
-        let err = Config::load(Some(&file), &Overrides::default())
-            .err()
-            .unwrap_or_default();
-        assert!(err.contains("lisen"), "{err}");
-        let o = Overrides {
-            database_url: Some("mysql://root:hunter2@db/x".into()),
-            ..Default::default()
-        };
-        let err = Config::load(None, &o).err().unwrap_or_default();
-        assert!(
-            err.contains("sqlite://") && !err.contains("hunter2"),
-            "{err}"
-        );
         figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let err = Config::load(Some(&file), &Overrides::default())
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains("lisen"), "{err}");
+            let o = Overrides {
+                database_url: Some("mysql://root:hunter2@db/x".into()),
+                ..Default::default()
+            };
+            let err = Config::load(None, &o).err().unwrap_or_default();
+            assert!(
+                err.contains("sqlite://") && !err.contains("hunter2"),
+                "{err}"
+            );
+            jail.set_env("XINGJIAN_SOMETHING", "1");
+            let err = Config::load(None, &Overrides::default())
+                .err()
+                .unwrap_or_default();
+            assert!(
+                err.contains("something") && err.contains("docs/CONFIGURATION.md"),
+                "{err}"
+            );
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.set_env("XINGJIAN_DATABASE_URL", "");
             let c = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
             assert!(c.database_url().starts_with("sqlite://"));

@@ -108,6 +108,12 @@ impl Db {
         Ok(())
     }
 
+    /// Run literal SQL (maintenance, tests). Never pass user input.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<()> {
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

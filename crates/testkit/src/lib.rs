@@ -1,7 +1,7 @@
 //! Test support: a fresh, migrated database per test.
 //!
 //! PostgreSQL tests create a uniquely named database on the server named by
-//! `XINGJIAN_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`) and
+//! `XJ_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //! drop it in [`TestDb::cleanup`]; SQLite tests use a file in a temporary
 //! directory. Test code may panic: these helpers are for tests only.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -11,8 +11,7 @@ use xingjian_store::{Backend, Db};
 
 /// The admin URL of the PostgreSQL server used by tests.
 pub fn pg_admin_url() -> String {
-    std::env::var("XINGJIAN_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("XJ_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A migrated database that lives as long as the test.

@@ -133,3 +133,33 @@ pub fn when(stored: &str) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+/// The Chinese name of an audit action; the code itself is shown beside it.
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "session.login" => "登录",
+        "session.login_failed" => "登录失败",
+        "session.login_throttled" => "登录受限",
+        "session.logout" => "退出登录",
+        "agency.create" => "登记行政机关",
+        "agency.update" => "修改行政机关",
+        "user.create" => "新建账号",
+        "user.update" => "修改账号",
+        "user.reset_password" => "重置密码",
+        "access.denied" => "越权访问被拒绝",
+        "csrf.rejected" => "请求校验失败",
+        _ => "",
+    }
+}
+
+/// The Chinese name of an audited entity.
+pub fn entity_label(entity: &str) -> &'static str {
+    match entity {
+        "agency" => "行政机关",
+        "user" => "账号",
+        "session" => "会话",
+        "route" => "页面",
+        "request" => "请求",
+        _ => "",
+    }
+}

@@ -1,0 +1,224 @@
+//! The `xingjian` binary as an administrator uses it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn xingjian(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xingjian"));
+    // The binary under test sees no XINGJIAN_* settings of the caller's.
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("XINGJIAN_")) {
+        cmd.env_remove(k);
+    }
+    cmd.args(["--data-dir", dir.to_str().unwrap()])
+        .args(args)
+        .env("XINGJIAN_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn migrate_then_manage_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = xingjian(dir.path(), &["migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("版本 1"));
+    assert!(dir.path().join("xingjian.db").exists());
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--name",
+            "管理员",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("初始密码（仅显示这一次）"));
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "x1",
+            "--name",
+            "某",
+            "--role",
+            "boss",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("未知角色“boss”") && text(&o).contains("prosecutor（检察官）"),
+        "{}",
+        text(&o)
+    );
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "chen",
+            "--name",
+            "陈联络员",
+            "--role",
+            "liaison",
+            "--agency",
+            "区交通运输局",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("找不到行政机关“区交通运输局”"),
+        "{}",
+        text(&o)
+    );
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "wang",
+            "--name",
+            "王",
+            "--role",
+            "prosecutor",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("密码至少 10 位"), "{}", text(&o));
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "wang",
+            "--name",
+            "王",
+            "--role",
+            "prosecutor",
+            "--password-stdin",
+        ],
+        Some("Good-Pass-2023\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !text(&o).contains("Good-Pass-2023"),
+        "a chosen password is not echoed"
+    );
+
+    let o = xingjian(dir.path(), &["user", "reset-password", "nobody"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("找不到账号“nobody”"));
+    let o = xingjian(dir.path(), &["user", "reset-password", "wang"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("新密码（仅显示这一次）"));
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("x.toml");
+    std::fs::write(&cfg, "[session]\nidle_minutes = 1\n").unwrap();
+    let o = xingjian(
+        dir.path(),
+        &["--config", cfg.to_str().unwrap(), "check-config"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("session.idle_minutes 应在 5 到 1440 之间"),
+        "{}",
+        text(&o)
+    );
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://u:hunter2@127.0.0.1:1/x",
+            "check-config",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !text(&o).contains("hunter2") && text(&o).contains("postgres://u:***@127.0.0.1:1/x"),
+        "{}",
+        text(&o)
+    );
+
+    let o = xingjian(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://u:hunter2@127.0.0.1:1/x",
+            "migrate",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("无法连接数据库") && !text(&o).contains("hunter2"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(xingjian(dir.path(), &["migrate"], None).status.success());
+    let url = format!("sqlite://{}", dir.path().join("xingjian.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = xingjian_store::Db::connect(&url).await.unwrap();
+        sqlx_insert_future_version(&db).await;
+        db.close().await;
+    });
+    let o = xingjian(dir.path(), &["serve", "--listen", "127.0.0.1:0"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("请升级 xingjian"), "{}", text(&o));
+}
+
+async fn sqlx_insert_future_version(db: &xingjian_store::Db) {
+    db.execute_raw("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'future', 'x', 'x')")
+        .await
+        .unwrap();
+}
