@@ -45,22 +45,50 @@ pub struct Column {
 }
 
 const fn col(zh: &'static str, en: &'static str, kind: ColumnKind, required: bool) -> Column {
-    Column { zh, en, kind, required, sensitive: false }
+    Column {
+        zh,
+        en,
+        kind,
+        required,
+        sensitive: false,
+    }
 }
 
 const fn personal(zh: &'static str, en: &'static str, kind: ColumnKind) -> Column {
-    Column { zh, en, kind, required: false, sensitive: true }
+    Column {
+        zh,
+        en,
+        kind,
+        required: false,
+        sensitive: true,
+    }
 }
 
 use ColumnKind::*;
 
 pub const AGENCY_KINDS: &[&str] = &["交通运输", "公安交管"];
-pub const VIOLATION_TYPES: &[&str] = &["非法营运", "网约车非法经营", "超限运输", "货车超载", "客车超员", "其他"];
+pub const VIOLATION_TYPES: &[&str] = &[
+    "非法营运",
+    "网约车非法经营",
+    "超限运输",
+    "货车超载",
+    "客车超员",
+    "其他",
+];
 pub const TRANSPORT_CATEGORIES: &[&str] = &["普货", "客运", "危货", "网约车", "出租车"];
 pub const PROCEDURES: &[&str] = &["简易", "普通"];
 pub const PARTY_TYPES: &[&str] = &["个人", "单位"];
 pub const STATEMENTS: &[&str] = &["是", "否", "放弃"];
-pub const PENALTY_KINDS: &[&str] = &["警告", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "吊销许可证件", "责令停业", "其他"];
+pub const PENALTY_KINDS: &[&str] = &[
+    "警告",
+    "罚款",
+    "没收违法所得",
+    "没收非法财物",
+    "暂扣许可证件",
+    "吊销许可证件",
+    "责令停业",
+    "其他",
+];
 pub const DELIVERY_METHODS: &[&str] = &["当场", "直接", "留置", "邮寄", "电子", "公告"];
 pub const COLLECTION_METHODS: &[&str] = &["当场收缴", "银行缴纳", "电子缴纳"];
 pub const MEASURE_TYPES: &[&str] = &["扣押车辆", "扣押物品", "查封场所", "扣留车辆", "扣留驾驶证"];
@@ -73,7 +101,12 @@ pub const PENALTY_CASES: &[Column] = &[
     col("执法机关", "agency", Text, true),
     col("执法领域", "agency_kind", Choice(AGENCY_KINDS), false),
     col("违法类型", "violation_type", Text, true),
-    col("运输类别", "transport_category", Choice(TRANSPORT_CATEGORIES), false),
+    col(
+        "运输类别",
+        "transport_category",
+        Choice(TRANSPORT_CATEGORIES),
+        false,
+    ),
     col("违法行为发生日期", "violation_date", Date, true),
     col("违法地点", "location", Text, false),
     col("立案日期", "filing_date", Date, false),
@@ -96,9 +129,19 @@ pub const PENALTY_CASES: &[Column] = &[
     col("罚款金额", "fine_yuan", Money, false),
     col("违法所得", "illegal_gain_yuan", Money, false),
     col("法律依据", "legal_basis", Text, false),
-    col("送达方式", "delivery_method", Choice(DELIVERY_METHODS), false),
+    col(
+        "送达方式",
+        "delivery_method",
+        Choice(DELIVERY_METHODS),
+        false,
+    ),
     col("送达日期", "delivery_date", Date, false),
-    col("收缴方式", "collection_method", Choice(COLLECTION_METHODS), false),
+    col(
+        "收缴方式",
+        "collection_method",
+        Choice(COLLECTION_METHODS),
+        false,
+    ),
     col("缴款日期", "payment_date", Date, false),
     col("结案日期", "closing_date", Date, false),
 ];
@@ -148,7 +191,12 @@ pub const VEHICLE_PERMITS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 4] = [Table::PenaltyCases, Table::CompulsoryMeasures, Table::Officers, Table::VehiclePermits];
+    pub const ALL: [Table; 4] = [
+        Table::PenaltyCases,
+        Table::CompulsoryMeasures,
+        Table::Officers,
+        Table::VehiclePermits,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -171,7 +219,9 @@ impl Table {
     /// By code name or Chinese name.
     pub fn from_name(s: &str) -> Option<Table> {
         let s = s.trim();
-        Table::ALL.into_iter().find(|t| t.code().eq_ignore_ascii_case(s) || t.zh() == s)
+        Table::ALL
+            .into_iter()
+            .find(|t| t.code().eq_ignore_ascii_case(s) || t.zh() == s)
     }
 
     pub fn columns(self) -> &'static [Column] {
@@ -211,7 +261,12 @@ impl Table {
                 let found = t
                     .columns()
                     .iter()
-                    .filter(|c| c.required && headers.iter().any(|h| t.column(h).is_some_and(|(_, x)| x.en == c.en)))
+                    .filter(|c| {
+                        c.required
+                            && headers
+                                .iter()
+                                .any(|h| t.column(h).is_some_and(|(_, x)| x.en == c.en))
+                    })
                     .count();
                 (t, found, required)
             })
@@ -246,19 +301,40 @@ mod tests {
     fn headers_match_in_either_language() {
         let t = Table::PenaltyCases;
         assert_eq!(t.column(" 案件编号 ").map(|c| c.1.en), Some("case_no"));
-        assert_eq!(t.column("\u{feff}案件编号").map(|c| c.1.en), Some("case_no"));
+        assert_eq!(
+            t.column("\u{feff}案件编号").map(|c| c.1.en),
+            Some("case_no")
+        );
         assert_eq!(t.column("Fine_Yuan").map(|c| c.1.zh), Some("罚款金额"));
         assert_eq!(t.column("备注"), None);
-        assert_eq!(Table::from_name("行政强制措施"), Some(Table::CompulsoryMeasures));
+        assert_eq!(
+            Table::from_name("行政强制措施"),
+            Some(Table::CompulsoryMeasures)
+        );
         assert_eq!(Table::from_name("officers"), Some(Table::Officers));
     }
 
     #[test]
     fn tables_are_detected_from_headers() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(Table::detect(&h(&["措施编号", "执法机关", "措施类型", "实施时间", "执法人员"])), Some(Table::CompulsoryMeasures));
-        assert_eq!(Table::detect(&h(&["plate", "permit_type", "valid_from", "valid_to"])), Some(Table::VehiclePermits));
-        assert_eq!(Table::detect(&h(&["执法证号", "姓名", "执法机关", "人员类别"])), Some(Table::Officers));
+        assert_eq!(
+            Table::detect(&h(&[
+                "措施编号",
+                "执法机关",
+                "措施类型",
+                "实施时间",
+                "执法人员"
+            ])),
+            Some(Table::CompulsoryMeasures)
+        );
+        assert_eq!(
+            Table::detect(&h(&["plate", "permit_type", "valid_from", "valid_to"])),
+            Some(Table::VehiclePermits)
+        );
+        assert_eq!(
+            Table::detect(&h(&["执法证号", "姓名", "执法机关", "人员类别"])),
+            Some(Table::Officers)
+        );
         assert_eq!(Table::detect(&h(&["foo", "bar"])), None);
     }
 }

@@ -20,7 +20,9 @@ pub struct RawTable {
 pub enum ReadError {
     #[error("文件为空 / the file is empty")]
     Empty,
-    #[error("无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030（第 {line} 行附近），为避免乱码未导入 / unknown encoding")]
+    #[error(
+        "无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030（第 {line} 行附近），为避免乱码未导入 / unknown encoding"
+    )]
     Encoding { line: usize },
     #[error("CSV 格式错误（第 {line} 行）：{reason}")]
     Csv { line: usize, reason: String },
@@ -36,15 +38,21 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(|s| (s.to_owned(), "UTF-8 (BOM)"))
-            .map_err(|e| ReadError::Encoding { line: line_of(rest, e.valid_up_to()) });
+            .map_err(|e| ReadError::Encoding {
+                line: line_of(rest, e.valid_up_to()),
+            });
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_owned(), "UTF-8"));
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
-        let valid = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
-        return Err(ReadError::Encoding { line: line_of(bytes, valid) });
+        let valid = std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        return Err(ReadError::Encoding {
+            line: line_of(bytes, valid),
+        });
     }
     Ok((text.into_owned(), "GB18030"))
 }
@@ -118,14 +126,21 @@ fn cell_text(c: &Data) -> String {
 
 /// Read XLSX bytes: the sheet named after `table` (Chinese or code name) if any, else the first.
 pub fn read_xlsx(bytes: &[u8], table: Option<Table>) -> Result<RawTable, ReadError> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Xlsx(e.to_string()))?;
     let names = book.sheet_names();
     let sheet = table
-        .and_then(|t| names.iter().find(|n| n.trim() == t.zh() || n.trim().eq_ignore_ascii_case(t.code())))
+        .and_then(|t| {
+            names
+                .iter()
+                .find(|n| n.trim() == t.zh() || n.trim().eq_ignore_ascii_case(t.code()))
+        })
         .or_else(|| names.first())
         .cloned()
         .ok_or(ReadError::Empty)?;
-    let range = book.worksheet_range(&sheet).map_err(|e| ReadError::Xlsx(e.to_string()))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| ReadError::Xlsx(e.to_string()))?;
     let start_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut rows_iter = range.rows();
     let headers: Vec<String> = rows_iter
@@ -157,7 +172,9 @@ pub fn read_file(name: &str, bytes: &[u8], table: Option<Table>) -> Result<RawTa
     } else if lower.ends_with(".xlsx") {
         read_xlsx(bytes, table)
     } else {
-        Err(ReadError::UnsupportedType(name.rsplit('.').next().unwrap_or(name).to_owned()))
+        Err(ReadError::UnsupportedType(
+            name.rsplit('.').next().unwrap_or(name).to_owned(),
+        ))
     }
 }
 
@@ -175,18 +192,28 @@ mod tests {
         let b = read_csv(&bom).unwrap();
         let c = read_csv(&gbk).unwrap();
         assert_eq!(a.headers, vec!["案件编号", "执法机关"]);
-        assert_eq!((a.rows.clone(), a.headers.clone()), (b.rows.clone(), b.headers.clone()));
+        assert_eq!(
+            (a.rows.clone(), a.headers.clone()),
+            (b.rows.clone(), b.headers.clone())
+        );
         assert_eq!((a.rows.clone(), a.headers.clone()), (c.rows, c.headers));
         assert_eq!(b.source_format, "UTF-8 (BOM)");
         assert_eq!(c.source_format, "GB18030");
-        assert_eq!(a.rows, vec![(2, vec!["A1".to_owned(), "区交通运输局".to_owned()])]);
+        assert_eq!(
+            a.rows,
+            vec![(2, vec!["A1".to_owned(), "区交通运输局".to_owned()])]
+        );
     }
 
     #[test]
     fn undecodable_bytes_are_refused_not_garbled() {
-        // 0x80 alone is invalid in UTF-8 and in GB18030.
-        let bytes = b"a,b\n1,\x80\n";
-        assert!(matches!(read_csv(bytes), Err(ReadError::Encoding { line: 2 })));
+        // 0xFF is invalid in UTF-8 and is never a GB18030 lead byte
+        // (a lone 0x80 would be valid GB18030: the euro sign).
+        let bytes = b"a,b\n1,\xff\n";
+        assert!(matches!(
+            read_csv(bytes),
+            Err(ReadError::Encoding { line: 2 })
+        ));
         assert!(matches!(read_csv(b""), Err(ReadError::Empty)));
     }
 
@@ -198,6 +225,9 @@ mod tests {
 
     #[test]
     fn unsupported_types_are_named() {
-        assert_eq!(read_file("x.pdf", b"", None), Err(ReadError::UnsupportedType("pdf".into())));
+        assert_eq!(
+            read_file("x.pdf", b"", None),
+            Err(ReadError::UnsupportedType("pdf".into()))
+        );
     }
 }

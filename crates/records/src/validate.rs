@@ -54,10 +54,15 @@ impl Checked {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileProblem {
-    #[error("无法判断这是哪一张表：请指定表（行政处罚案件、行政强制措施、执法人员、车辆许可）/ cannot tell which table this is; pass --table")]
+    #[error(
+        "无法判断这是哪一张表：请指定表（行政处罚案件、行政强制措施、执法人员、车辆许可）/ cannot tell which table this is; pass --table"
+    )]
     UnknownTable,
     #[error("缺少必填列：{}（表“{}”）/ missing required columns", .missing.join("、"), .table.zh())]
-    MissingColumns { table: Table, missing: Vec<&'static str> },
+    MissingColumns {
+        table: Table,
+        missing: Vec<&'static str>,
+    },
     #[error("列“{0}”出现了两次 / column appears twice")]
     DuplicateColumn(String),
 }
@@ -81,7 +86,9 @@ fn key_text(v: &Value) -> String {
 
 /// Check a raw table against the contract.
 pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProblem> {
-    let table = table.or_else(|| Table::detect(&raw.headers)).ok_or(FileProblem::UnknownTable)?;
+    let table = table
+        .or_else(|| Table::detect(&raw.headers))
+        .ok_or(FileProblem::UnknownTable)?;
     let columns = table.columns();
     // Which header index feeds which column.
     let mut source: Vec<Option<usize>> = vec![None; columns.len()];
@@ -119,7 +126,11 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
     };
     let mut seen_keys: HashMap<Vec<String>, usize> = HashMap::new();
     for (row, cells) in &raw.rows {
-        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(String::as_str).unwrap_or("");
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| cells.get(i))
+                .map(String::as_str)
+                .unwrap_or("")
+        };
         let mut problems = Vec::new();
         let mut values = Vec::with_capacity(columns.len());
         let mut violation_type_raw = None;
@@ -133,7 +144,9 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
             };
             let parsed = if c.en == "violation_type" && !text.trim().is_empty() {
                 violation_type_raw = Some(text.trim().to_owned());
-                Ok(Value::Text(values::normalize_violation_type(text).to_owned()))
+                Ok(Value::Text(
+                    values::normalize_violation_type(text).to_owned(),
+                ))
             } else {
                 values::parse(c.kind, text)
             };
@@ -142,7 +155,8 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
                 Ok(v) => values.push(v),
                 Err(reason) if c.required => problems.push(problem(reason)),
                 Err(reason) => {
-                    out.warnings.push(problem(format!("{reason}；按“未知”导入")));
+                    out.warnings
+                        .push(problem(format!("{reason}；按“未知”导入")));
                     values.push(Value::Null);
                 }
             }
@@ -151,11 +165,20 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
             problems.extend(cross_field(table, *row, &values));
         }
         if problems.is_empty() {
-            let key: Vec<String> = table.key_columns().iter().map(|k| key_text(get(&values, table, k))).collect();
+            let key: Vec<String> = table
+                .key_columns()
+                .iter()
+                .map(|k| key_text(get(&values, table, k)))
+                .collect();
             if let Some(first) = seen_keys.get(&key) {
                 problems.push(CellProblem {
                     row: *row,
-                    column: table.key_columns().iter().map(|k| column_zh(table, k)).collect::<Vec<_>>().join("+"),
+                    column: table
+                        .key_columns()
+                        .iter()
+                        .map(|k| column_zh(table, k))
+                        .collect::<Vec<_>>()
+                        .join("+"),
                     value: key.join(" / "),
                     reason: format!("与第 {first} 行重复（同一机关内编号应唯一）"),
                 });
@@ -166,7 +189,12 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
         if problems.is_empty() {
             let extras = unknown
                 .iter()
-                .filter_map(|(i, h)| cells.get(*i).filter(|v| !v.trim().is_empty()).map(|v| (h.clone(), v.clone())))
+                .filter_map(|(i, h)| {
+                    cells
+                        .get(*i)
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| (h.clone(), v.clone()))
+                })
                 .collect();
             out.records.push(Record {
                 row: *row,
@@ -201,20 +229,33 @@ fn cross_field(table: Table, row: usize, v: &[Value]) -> Vec<CellProblem> {
     };
     match table {
         Table::PenaltyCases => {
-            if get(v, table, "procedure") == &Value::Text("普通".into()) && get(v, table, "filing_date").is_null() {
+            if get(v, table, "procedure") == &Value::Text("普通".into())
+                && get(v, table, "filing_date").is_null()
+            {
                 out.push(p("立案日期", String::new(), "普通程序案件必须填写立案日期"));
             }
-            if let (Value::Date(viol), Value::Date(dec)) = (get(v, table, "violation_date"), get(v, table, "decision_date"))
-                && dec < viol
+            if let (Value::Date(viol), Value::Date(dec)) = (
+                get(v, table, "violation_date"),
+                get(v, table, "decision_date"),
+            ) && dec < viol
             {
-                out.push(p("决定日期", dec.to_string(), "决定日期早于违法行为发生日期"));
+                out.push(p(
+                    "决定日期",
+                    dec.to_string(),
+                    "决定日期早于违法行为发生日期",
+                ));
             }
         }
         Table::Officers | Table::VehiclePermits => {
-            if let (Value::Date(from), Value::Date(to)) = (get(v, table, "valid_from"), get(v, table, "valid_to"))
+            if let (Value::Date(from), Value::Date(to)) =
+                (get(v, table, "valid_from"), get(v, table, "valid_to"))
                 && to < from
             {
-                out.push(p(&column_zh(table, "valid_to"), to.to_string(), "有效期止早于有效期起"));
+                out.push(p(
+                    &column_zh(table, "valid_to"),
+                    to.to_string(),
+                    "有效期止早于有效期起",
+                ));
             }
         }
         Table::CompulsoryMeasures => {}
@@ -231,18 +272,33 @@ mod tests {
 
     #[test]
     fn good_rows_pass_and_extra_columns_are_kept() {
-        let csv = format!("{HEAD}A1,区交通运输局,未取得道路运输经营许可擅自从事经营,2023/5/1,2023-05-02,普通,个人,T001；T002,2023年6月1日,罚款,3万元,补录\n");
+        let csv = format!(
+            "{HEAD}A1,区交通运输局,未取得道路运输经营许可擅自从事经营,2023/5/1,2023-05-02,普通,个人,T001；T002,2023年6月1日,罚款,3万元,补录\n"
+        );
         let c = check(&read_csv(csv.as_bytes()).unwrap(), None).unwrap();
         assert_eq!(c.table, Table::PenaltyCases);
         assert!(c.rejected.is_empty(), "{:?}", c.rejected);
         assert_eq!(c.unknown_columns, vec!["备注"]);
         let r = &c.records[0];
         assert_eq!(r.row, 2);
-        assert_eq!(get(&r.values, c.table, "violation_type"), &Value::Text("非法营运".into()));
-        assert_eq!(r.violation_type_raw.as_deref(), Some("未取得道路运输经营许可擅自从事经营"));
+        assert_eq!(
+            get(&r.values, c.table, "violation_type"),
+            &Value::Text("非法营运".into())
+        );
+        assert_eq!(
+            r.violation_type_raw.as_deref(),
+            Some("未取得道路运输经营许可擅自从事经营")
+        );
         assert_eq!(get(&r.values, c.table, "fine_yuan"), &Value::Fen(3_000_000));
-        assert_eq!(get(&r.values, c.table, "officers"), &Value::List(vec!["T001".into(), "T002".into()]));
-        assert_eq!(get(&r.values, c.table, "notice_given"), &Value::Null, "absent column is unknown");
+        assert_eq!(
+            get(&r.values, c.table, "officers"),
+            &Value::List(vec!["T001".into(), "T002".into()])
+        );
+        assert_eq!(
+            get(&r.values, c.table, "notice_given"),
+            &Value::Null,
+            "absent column is unknown"
+        );
         assert_eq!(r.extras, vec![("备注".to_owned(), "补录".to_owned())]);
     }
 
@@ -256,34 +312,52 @@ mod tests {
              A5,区交通运输局,超载,2023-05-01,,简易,个人,T1,2023-06-01,罚款,100,\n\
              A5,区交通运输局,超载,2023-05-01,,简易,个人,T1,2023-06-01,罚款,100,\n"
         );
-        let c = check(&read_csv(csv.as_bytes()).unwrap(), Some(Table::PenaltyCases)).unwrap();
+        let c = check(
+            &read_csv(csv.as_bytes()).unwrap(),
+            Some(Table::PenaltyCases),
+        )
+        .unwrap();
         let by_row = |r| c.rejected.iter().filter(|p| p.row == r).collect::<Vec<_>>();
         assert_eq!(by_row(2)[0].column, "违法行为发生日期");
         assert_eq!(by_row(2)[0].value, "2023-13-01");
         assert!(by_row(2)[0].reason.contains("不存在") || by_row(2)[0].reason.contains("无法识别"));
         assert_eq!(by_row(3)[0].reason, "普通程序案件必须填写立案日期");
         assert_eq!(by_row(4)[0].reason, "决定日期早于违法行为发生日期");
-        assert_eq!((by_row(5)[0].column.as_str(), by_row(5)[0].reason.as_str()), ("执法人员", "必填项为空"));
+        assert_eq!(
+            (by_row(5)[0].column.as_str(), by_row(5)[0].reason.as_str()),
+            ("执法人员", "必填项为空")
+        );
         assert!(by_row(7)[0].reason.contains("与第 6 行重复"));
         assert_eq!(c.rejected_rows(), 5);
         // An unreadable optional cell keeps the row, as unknown, with a warning.
         assert_eq!(c.warnings.len(), 1);
-        assert_eq!((c.warnings[0].row, c.warnings[0].column.as_str()), (2, "罚款金额"));
+        assert_eq!(
+            (c.warnings[0].row, c.warnings[0].column.as_str()),
+            (2, "罚款金额")
+        );
         assert_eq!(c.records.iter().map(|r| r.row).collect::<Vec<_>>(), vec![6]);
     }
 
     #[test]
     fn a_missing_required_column_rejects_the_file_by_name() {
         let csv = "案件编号,执法机关,违法类型\nA1,区交通运输局,超载\n";
-        let e = check(&read_csv(csv.as_bytes()).unwrap(), Some(Table::PenaltyCases)).unwrap_err();
-        assert!(e.to_string().contains("违法行为发生日期") && e.to_string().contains("决定日期"), "{e}");
+        let e = check(
+            &read_csv(csv.as_bytes()).unwrap(),
+            Some(Table::PenaltyCases),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("违法行为发生日期") && e.to_string().contains("决定日期"),
+            "{e}"
+        );
         let e = check(&read_csv("x,y\n1,2\n".as_bytes()).unwrap(), None).unwrap_err();
         assert_eq!(e, FileProblem::UnknownTable);
     }
 
     #[test]
     fn english_headers_give_the_same_records() {
-        let zh = format!("{HEAD}A1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-06-01,罚款,100,\n");
+        let zh =
+            format!("{HEAD}A1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-06-01,罚款,100,\n");
         let en = "case_no,agency,violation_type,violation_date,filing_date,procedure,party_type,officers,decision_date,penalty_kinds,fine_yuan,note\n\
                   A1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-06-01,罚款,100,\n";
         let a = check(&read_csv(zh.as_bytes()).unwrap(), None).unwrap();

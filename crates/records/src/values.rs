@@ -57,7 +57,11 @@ pub fn parse(kind: ColumnKind, raw: &str) -> Result<Value, String> {
         ColumnKind::List => Ok(Value::List(parse_list(t))),
         ColumnKind::Plate => {
             let p = normalize_plate(t);
-            if p.is_empty() { Ok(Value::Null) } else { Ok(Value::Text(p)) }
+            if p.is_empty() {
+                Ok(Value::Null)
+            } else {
+                Ok(Value::Text(p))
+            }
         }
     }
 }
@@ -65,11 +69,17 @@ pub fn parse(kind: ColumnKind, raw: &str) -> Result<Value, String> {
 /// `2023-10-16`, `2023/10/16`, `2023.10.16`, `20231016`, `2023年10月16日` (month and day may be one digit).
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let s = half_width(raw.trim());
-    let bad = || format!("日期“{raw}”无法识别，应为 2023-10-16、2023/10/16、2023.10.16、20231016 或 2023年10月16日");
+    let bad = || {
+        format!(
+            "日期“{raw}”无法识别，应为 2023-10-16、2023/10/16、2023.10.16、20231016 或 2023年10月16日"
+        )
+    };
     let normalized: String = if s.len() == 8 && s.chars().all(|c| c.is_ascii_digit()) {
         format!("{}-{}-{}", &s[0..4], &s[4..6], &s[6..8])
     } else {
-        s.replace(['年', '月', '/', '.'], "-").trim_end_matches('日').to_owned()
+        s.replace(['年', '月', '/', '.'], "-")
+            .trim_end_matches('日')
+            .to_owned()
     };
     let parts: Vec<&str> = normalized.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
@@ -92,7 +102,9 @@ pub fn parse_datetime(raw: &str) -> Result<NaiveDateTime, String> {
         .find(|(_, c)| c.is_whitespace() || *c == 'T')
         .map(|(i, c)| (s[..i].to_owned(), s[i + c.len_utf8()..].trim().to_owned()));
     let Some((date, time)) = split.filter(|(_, t)| !t.is_empty()) else {
-        return Err(format!("时间“{raw}”缺少时分，应为 2023-10-16 09:30 或 2023-10-16 09:30:00"));
+        return Err(format!(
+            "时间“{raw}”缺少时分，应为 2023-10-16 09:30 或 2023-10-16 09:30:00"
+        ));
     };
     let date = parse_date(&date)?;
     let time = NaiveTime::parse_from_str(&time, "%H:%M:%S")
@@ -106,13 +118,18 @@ pub fn parse_bool(raw: &str) -> Result<bool, String> {
     match half_width(raw.trim()).to_lowercase().as_str() {
         "是" | "y" | "yes" | "true" | "1" | "有" => Ok(true),
         "否" | "n" | "no" | "false" | "0" | "无" => Ok(false),
-        _ => Err(format!("“{raw}”不是有效的是否值，可填 是/否、Y/N、true/false、1/0、有/无")),
+        _ => Err(format!(
+            "“{raw}”不是有效的是否值，可填 是/否、Y/N、true/false、1/0、有/无"
+        )),
     }
 }
 
 /// Yuan with up to two decimals; `元`, thousands separators, `万`/`万元` (×10,000). Returns fen.
 pub fn parse_money(raw: &str) -> Result<i64, String> {
-    let s: String = half_width(raw.trim()).chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '，').collect();
+    let s: String = half_width(raw.trim())
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
+        .collect();
     let s = s.strip_suffix('元').unwrap_or(&s);
     let (number, wan) = match s.strip_suffix('万') {
         Some(n) => (n, true),
@@ -123,7 +140,10 @@ pub fn parse_money(raw: &str) -> Result<i64, String> {
         return Err(format!("金额“{raw}”不能为负数"));
     }
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
     // Fen per unit, and how many decimals that unit allows.
@@ -220,7 +240,11 @@ pub fn normalize_violation_type(raw: &str) -> &'static str {
         "客车超员"
     } else if s.contains("超载") {
         "货车超载"
-    } else if s.contains("非法营运") || s.contains("未取得道路运输经营许可") || s.contains("擅自从事") || s.contains("无证经营") {
+    } else if s.contains("非法营运")
+        || s.contains("未取得道路运输经营许可")
+        || s.contains("擅自从事")
+        || s.contains("无证经营")
+    {
         "非法营运"
     } else {
         "其他"
@@ -237,7 +261,15 @@ mod tests {
 
     #[test]
     fn dates_in_every_contract_form() {
-        for s in ["2023-10-16", "2023/10/16", "2023.10.16", "20231016", "2023年10月16日", " 2023-10-16 ", "２０２３－１０－１６"] {
+        for s in [
+            "2023-10-16",
+            "2023/10/16",
+            "2023.10.16",
+            "20231016",
+            "2023年10月16日",
+            " 2023-10-16 ",
+            "２０２３－１０－１６",
+        ] {
             assert_eq!(parse_date(s), Ok(d(2023, 10, 16)), "{s}");
         }
         assert_eq!(parse_date("2023/1/5"), Ok(d(2023, 1, 5)));
@@ -250,11 +282,27 @@ mod tests {
 
     #[test]
     fn date_times_need_a_time() {
-        assert_eq!(parse_datetime("2023-10-16 09:30"), Ok(d(2023, 10, 16).and_hms_opt(9, 30, 0).unwrap()));
-        assert_eq!(parse_datetime("2023/10/16 09:30:05"), Ok(d(2023, 10, 16).and_hms_opt(9, 30, 5).unwrap()));
-        assert_eq!(parse_datetime("2023年10月16日 23:59:59"), Ok(d(2023, 10, 16).and_hms_opt(23, 59, 59).unwrap()));
-        assert_eq!(parse_datetime("2023-10-16T09:30:00"), Ok(d(2023, 10, 16).and_hms_opt(9, 30, 0).unwrap()));
-        assert!(parse_datetime("2023-10-16").unwrap_err().contains("缺少时分"));
+        assert_eq!(
+            parse_datetime("2023-10-16 09:30"),
+            Ok(d(2023, 10, 16).and_hms_opt(9, 30, 0).unwrap())
+        );
+        assert_eq!(
+            parse_datetime("2023/10/16 09:30:05"),
+            Ok(d(2023, 10, 16).and_hms_opt(9, 30, 5).unwrap())
+        );
+        assert_eq!(
+            parse_datetime("2023年10月16日 23:59:59"),
+            Ok(d(2023, 10, 16).and_hms_opt(23, 59, 59).unwrap())
+        );
+        assert_eq!(
+            parse_datetime("2023-10-16T09:30:00"),
+            Ok(d(2023, 10, 16).and_hms_opt(9, 30, 0).unwrap())
+        );
+        assert!(
+            parse_datetime("2023-10-16")
+                .unwrap_err()
+                .contains("缺少时分")
+        );
         assert!(parse_datetime("2023-10-16 25:00").is_err());
     }
 
@@ -266,7 +314,11 @@ mod tests {
         for f in ["否", "N", "false", "0", "无", "no"] {
             assert_eq!(parse(ColumnKind::Bool, f), Ok(Value::Bool(false)), "{f}");
         }
-        assert_eq!(parse(ColumnKind::Bool, ""), Ok(Value::Null), "empty is unknown, never 否");
+        assert_eq!(
+            parse(ColumnKind::Bool, ""),
+            Ok(Value::Null),
+            "empty is unknown, never 否"
+        );
         assert_eq!(parse(ColumnKind::Bool, "  "), Ok(Value::Null));
         assert!(parse(ColumnKind::Bool, "不详").is_err());
     }
@@ -289,7 +341,10 @@ mod tests {
 
     #[test]
     fn lists_plates_and_integers() {
-        assert_eq!(parse_list("A001；A002、A003,A001 , "), vec!["A001", "A002", "A003"]);
+        assert_eq!(
+            parse_list("A001；A002、A003,A001 , "),
+            vec!["A001", "A002", "A003"]
+        );
         assert_eq!(normalize_plate("豫A·12345"), "豫A12345");
         assert_eq!(normalize_plate(" 豫Ａ　１２３４５ "), "豫A12345");
         assert_eq!(normalize_plate("豫a.12345"), "豫A12345");
@@ -306,13 +361,23 @@ mod tests {
         assert_eq!(parse_choice(PROCEDURES, "简易程序"), Ok("简易"));
         assert_eq!(parse_choice(PARTY_TYPES, "公司"), Ok("单位"));
         assert_eq!(parse_choice(SIGNATURES, "拒绝签名"), Ok("拒签"));
-        assert!(parse_choice(PROCEDURES, "快速").unwrap_err().contains("简易、普通"));
+        assert!(
+            parse_choice(PROCEDURES, "快速")
+                .unwrap_err()
+                .contains("简易、普通")
+        );
     }
 
     #[test]
     fn violation_types_are_normalised() {
-        assert_eq!(normalize_violation_type("未取得道路运输经营许可擅自从事道路客运经营"), "非法营运");
-        assert_eq!(normalize_violation_type("网约车未取得经营许可"), "网约车非法经营");
+        assert_eq!(
+            normalize_violation_type("未取得道路运输经营许可擅自从事道路客运经营"),
+            "非法营运"
+        );
+        assert_eq!(
+            normalize_violation_type("网约车未取得经营许可"),
+            "网约车非法经营"
+        );
         assert_eq!(normalize_violation_type("车辆超限运输"), "超限运输");
         assert_eq!(normalize_violation_type("货车超载"), "货车超载");
         assert_eq!(normalize_violation_type("客车超员20%"), "客车超员");
