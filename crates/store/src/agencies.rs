@@ -53,7 +53,7 @@ async fn fetch(
         .transpose()
 }
 
-async fn insert(
+pub(crate) async fn insert(
     conn: &mut AnyConnection,
     who: &Who<'_>,
     ctx: &RequestCtx,

@@ -12,11 +12,14 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 /// `(version, name, sql)`, in order. Never edit an entry once released: add one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (2, "imports", include_str!("../migrations/0002_imports.sql")),
+];
 
 /// What a migration run did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,3 +43,17 @@ pub(crate) fn audit_log(actor: &Actor) -> Sql {
         s
     }
 }
+
+/// Imported files and datasets: staff see all; a liaison only those of its
+/// own agency (a multi-agency file, with no single agency, stays internal).
+pub(crate) fn datasets(actor: &Actor, table_alias: &str) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(&format!("{table_alias}.agency_id = "));
+            s.bind(a.0);
+            s
+        }
+        (r, _) if r.is_internal() => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}

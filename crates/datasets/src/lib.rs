@@ -1,0 +1,11 @@
+//! Imported enforcement records as immutable, content-addressed Parquet
+//! datasets kept in an object store (a local directory by default), and the
+//! import pipeline that makes them: read → check → Parquet → register.
+
+mod columnar;
+mod import;
+mod objects;
+
+pub use columnar::{read_parquet, schema, to_batch, to_parquet};
+pub use import::{ImportError, ImportOptions, ImportOutcome, import_file};
+pub use objects::Objects;
