@@ -35,6 +35,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; default: SQLite in `data_dir`.
     pub database_url: Option<Secret>,
+    /// Where datasets and original files are kept: `file:///dir`; default `data_dir/objects`.
+    pub objects_url: Option<String>,
     /// The office's name on every page.
     pub office_name: String,
     /// `text` or `json`.
@@ -69,6 +71,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            objects_url: None,
             office_name: "上街区人民检察院".into(),
             log_format: "text".into(),
             demo_password: None,
@@ -190,6 +193,13 @@ impl Config {
                 problems.join("\n  - ")
             ))
         }
+    }
+
+    /// The object store in force (datasets, original files).
+    pub fn objects_url(&self) -> String {
+        self.objects_url
+            .clone()
+            .unwrap_or_else(|| format!("file://{}", self.data_dir.join("objects").display()))
     }
 
     /// The database URL in force (SQLite in the data directory by default).

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod import;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -49,6 +50,27 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import enforcement records (CSV in UTF-8 or GBK, or XLSX) as datasets.
+    Import {
+        /// One or more .csv / .xlsx files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// penalty_cases, compulsory_measures, officers or vehicle_permits (or the Chinese name); default: from the headers.
+        #[arg(long)]
+        table: Option<String>,
+        /// The agency the files come from (name or alias); every record must name it.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Import the valid rows even when other rows are rejected.
+        #[arg(long)]
+        valid_rows: bool,
+        /// Write the report of rejected rows as XLSX (one file only).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The account the import is made as (default: the first administrator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
     },
     /// Check the configuration and print it (secrets hidden).
     CheckConfig,
@@ -226,6 +248,31 @@ async fn run(cli: Cli) -> Result<()> {
             let v = store.db().schema_version().await?;
             println!("数据库已是最新（版本 {v}）/ database schema is at version {v}");
             Ok(())
+        }
+        Command::Import {
+            files,
+            table,
+            agency,
+            valid_rows,
+            report,
+            as_user,
+        } => {
+            let store = open_store(&c).await?;
+            let args = import::Args {
+                files,
+                table,
+                agency,
+                valid_rows,
+                report,
+                as_user,
+            };
+            if import::run(&store, &c.objects_url(), args).await? {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "部分文件未导入 / some files were not imported"
+                ))
+            }
         }
         Command::CheckConfig => {
             println!("{c:#?}");

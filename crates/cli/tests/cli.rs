@@ -37,7 +37,7 @@ fn migrate_then_manage_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let o = xingjian(dir.path(), &["migrate"], None);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("版本 1"));
+    assert!(text(&o).contains("数据库已是最新"), "{}", text(&o));
     assert!(dir.path().join("xingjian.db").exists());
 
     let o = xingjian(
@@ -221,4 +221,65 @@ async fn sqlx_insert_future_version(db: &xingjian_store::Db) {
     db.execute_raw("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'future', 'x', 'x')")
         .await
         .unwrap();
+}
+
+#[test]
+fn import_a_gbk_file_with_a_bad_row_then_its_valid_rows_then_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = xingjian(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--name",
+            "管理员",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = "案件编号,执法机关,违法类型,违法行为发生日期,程序类型,当事人类型,执法人员,决定日期,处罚种类,罚款金额\n\
+               A1,区新城交通执法大队,超载,2023-05-01,简易,个人,T001,2023-05-01,罚款,100\n\
+               A2,区新城交通执法大队,超载,2023-02-30,简易,个人,T001,2023-05-01,罚款,100\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let file = dir.path().join("cases.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let report = dir.path().join("report.xlsx");
+    let f = file.to_str().unwrap();
+    let o = xingjian(
+        dir.path(),
+        &["import", f, "--report", report.to_str().unwrap()],
+        None,
+    );
+    assert!(!o.status.success(), "a refused file fails the command");
+    let out = text(&o);
+    assert!(
+        out.contains("整个文件未导入") && out.contains("第 3 行 违法行为发生日期 “2023-02-30”"),
+        "{out}"
+    );
+    assert!(
+        out.contains("导入时将新登记的行政机关：区新城交通执法大队"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read(&report).unwrap().starts_with(b"PK"),
+        "an XLSX report was written"
+    );
+    let o = xingjian(dir.path(), &["import", f, "--valid-rows"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("GB18030，共 2 行，已导入 1 行，拒绝 1 行"),
+        "{}",
+        text(&o)
+    );
+    let o = xingjian(dir.path(), &["import", f, "--valid-rows"], None);
+    assert!(o.status.success());
+    assert!(
+        text(&o).contains("完全相同") && text(&o).contains("未重复导入"),
+        "{}",
+        text(&o)
+    );
 }

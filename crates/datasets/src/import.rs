@@ -110,40 +110,39 @@ pub async fn import_file(
         return Ok(ImportOutcome::AlreadyImported(Box::new(previous)));
     }
 
-    // Match every named agency to the registry (registering new names), and
-    // hold the file to the agency it was said to come from.
+    // Match every named agency to the registry and hold the file to the agency
+    // it was said to come from. New names are only registered once the import
+    // is going ahead: a refused file changes nothing.
     let declared = match &opts.agency {
-        Some(a) => Some(store.resolve_agency(a, None).await?.0),
+        Some(a) => Some(store.lookup_agency_for_import(a).await?.ok_or_else(|| {
+            StoreError::Validation(xingjian_domain::ValidationErrors::one(
+                "agency",
+                format!("未登记的行政机关“{a}”"),
+            ))
+        })?),
         None => None,
     };
-    let mut new_agencies = Vec::new();
-    let mut resolved: BTreeMap<String, Result<i64, String>> = BTreeMap::new();
-    let mut agency_ids = Vec::with_capacity(checked.records.len());
+    // name → Ok(Some(id)) known, Ok(None) to register, Err(reason) refused.
+    let mut lookup: BTreeMap<String, Result<Option<i64>, String>> = BTreeMap::new();
     let mut newly_rejected = Vec::new();
     let mut kept = Vec::with_capacity(checked.records.len());
     for rec in std::mem::take(&mut checked.records) {
         let name = text(&rec.values, table, "agency")
             .unwrap_or_default()
             .to_owned();
-        if !resolved.contains_key(&name) {
-            let field = text(&rec.values, table, "agency_kind");
-            let r = match store.resolve_agency(&name, field).await {
-                Ok((id, created)) => {
-                    if created {
-                        new_agencies.push(name.clone());
-                    }
-                    Ok(id.0)
-                }
+        if !lookup.contains_key(&name) {
+            let r = match store.lookup_agency_for_import(&name).await {
+                Ok(id) => Ok(id.map(|a| a.0)),
                 Err(StoreError::Forbidden(m)) => Err(m.to_owned()),
                 Err(e) => return Err(e.into()),
             };
-            resolved.insert(name.clone(), r);
+            lookup.insert(name.clone(), r);
         }
-        let problem = match resolved.get(&name) {
-            Some(Ok(id)) if declared.is_some_and(|d| d.0 != *id) => {
+        let problem = match lookup.get(&name) {
+            Some(Err(m)) => Some(m.clone()),
+            Some(Ok(found)) if declared.is_some_and(|d| Some(d.0) != *found) => {
                 Some("执法机关与导入时指定的机关不一致".to_owned())
             }
-            Some(Err(m)) => Some(m.clone()),
             _ => None,
         };
         match problem {
@@ -153,15 +152,23 @@ pub async fn import_file(
                 value: name,
                 reason,
             }),
-            None => {
-                agency_ids.push(resolved.get(&name).and_then(|r| r.as_ref().ok().copied()));
-                kept.push(rec);
-            }
+            None => kept.push(rec),
         }
     }
     checked.records = kept;
     checked.rejected.extend(newly_rejected);
     checked.rejected.sort_by_key(|p| p.row);
+    let mut new_agencies: Vec<String> = lookup
+        .iter()
+        .filter(|(name, r)| {
+            matches!(r, Ok(None))
+                && checked
+                    .records
+                    .iter()
+                    .any(|rec| text(&rec.values, table, "agency") == Some(name.as_str()))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
 
     let report = Report {
         file_name: file_name.to_owned(),
@@ -172,11 +179,31 @@ pub async fn import_file(
         rejected: checked.rejected.clone(),
         warnings: checked.warnings.clone(),
         unknown_columns: checked.unknown_columns.clone(),
-        new_agencies,
+        new_agencies: new_agencies.clone(),
     };
     if (!checked.rejected.is_empty() && !opts.import_valid_rows) || checked.records.is_empty() {
         return Ok(ImportOutcome::Rejected(report));
     }
+    // Going ahead: register the new names now.
+    for name in &mut new_agencies {
+        let field = checked
+            .records
+            .iter()
+            .find(|r| text(&r.values, table, "agency") == Some(name.as_str()))
+            .and_then(|r| text(&r.values, table, "agency_kind"));
+        let (id, _) = store.resolve_agency(name, field).await?;
+        lookup.insert(name.clone(), Ok(Some(id.0)));
+    }
+    let agency_ids: Vec<Option<i64>> = checked
+        .records
+        .iter()
+        .map(|r| {
+            let name = text(&r.values, table, "agency").unwrap_or_default();
+            lookup
+                .get(name)
+                .and_then(|x| x.as_ref().ok().copied().flatten())
+        })
+        .collect();
 
     let batch =
         to_batch(&checked, &sha, &agency_ids).map_err(|e| ImportError::Storage(e.to_string()))?;

@@ -256,3 +256,64 @@ both!(
         t.cleanup().await;
     }
 );
+
+both!(
+    a_refused_file_registers_no_new_agency,
+    |backend| async move {
+        let (t, store, objects) = setup(backend).await;
+        let clerk = actor(&store, "clerk").await;
+        let ctx = RequestCtx::default();
+        let s = store.as_actor(&clerk, &ctx);
+        let csv = format!(
+            "{HEAD}A1,区新城交通执法大队,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n\
+         A2,区新城交通执法大队,超载,2023-02-30,,简易,个人,T001,2023-05-01,罚款,100,\n"
+        );
+        let out = import_file(
+            &s,
+            &objects,
+            "x.csv",
+            csv.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+        let ImportOutcome::Rejected(report) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            report.new_agencies,
+            vec!["区新城交通执法大队".to_owned()],
+            "reported as what would be registered"
+        );
+        assert!(
+            store
+                .system(&ctx)
+                .find_agency("区新城交通执法大队")
+                .await
+                .unwrap()
+                .is_none(),
+            "but not registered"
+        );
+        let opts = ImportOptions {
+            import_valid_rows: true,
+            ..Default::default()
+        };
+        let ImportOutcome::Imported { report, .. } =
+            import_file(&s, &objects, "x.csv", csv.as_bytes(), &opts)
+                .await
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(report.new_agencies, vec!["区新城交通执法大队".to_owned()]);
+        assert!(
+            store
+                .system(&ctx)
+                .find_agency("区新城交通执法大队")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        t.cleanup().await;
+    }
+);

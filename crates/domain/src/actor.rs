@@ -16,6 +16,17 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The actor for a stored account (CLI jobs run as a named account).
+    pub fn from_user(u: &crate::User) -> Self {
+        Self {
+            user_id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            agency_id: u.agency_id,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

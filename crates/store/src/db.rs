@@ -84,6 +84,13 @@ impl Db {
                     .await?
             }
             Backend::Postgres => {
+                // One direct attempt first: an unreachable server fails at once
+                // with its own message instead of after the pool's retries.
+                use sqlx::Connection;
+                sqlx::AnyConnection::connect_with(&options)
+                    .await?
+                    .close()
+                    .await?;
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))

@@ -122,6 +122,19 @@ impl ActorStore<'_> {
             .transpose()
     }
 
+    /// Look an agency name up without registering it: `Ok(Some(id))` known,
+    /// `Ok(None)` new (the actor may register it), `Err` not allowed for this actor.
+    pub async fn lookup_agency_for_import(&self, name: &str) -> StoreResult<Option<AgencyId>> {
+        match self.store.system(self.ctx).find_agency(name).await? {
+            Some(a) if self.actor.role == Role::Liaison && self.actor.agency_id != Some(a.id) => {
+                Err(StoreError::Forbidden("联络员只能导入本机关的执法记录"))
+            }
+            Some(a) => Ok(Some(a.id)),
+            None if self.actor.role.is_internal() => Ok(None),
+            None => Err(StoreError::Forbidden("联络员只能导入本机关的执法记录")),
+        }
+    }
+
     /// The registry id for an agency named in a file; a new name is registered
     /// (audited, for an administrator to confirm or merge as an alias).
     /// A liaison may only import its own agency's records.

@@ -369,6 +369,19 @@ impl SystemStore<'_> {
         Ok(())
     }
 
+    /// The first active administrator, the default account of CLI jobs.
+    pub async fn first_admin(&self) -> StoreResult<Option<User>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM users WHERE active = 1 AND role = "
+        ));
+        q.bind(Role::Admin.code()).push(" ORDER BY id LIMIT 1");
+        q.fetch_optional(self.store.db.pool())
+            .await?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+    }
+
     pub async fn count_users(&self) -> StoreResult<i64> {
         Ok(Sql::new("SELECT COUNT(*) AS n FROM users")
             .fetch_one(self.store.db.pool())

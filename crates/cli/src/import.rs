@@ -1,0 +1,157 @@
+//! `xingjian import FILE...`: enforcement records into datasets, with a report.
+
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use xingjian_datasets::{ImportOptions, ImportOutcome, Objects, Report, import_file, report_xlsx};
+use xingjian_domain::Actor;
+use xingjian_records::Table;
+use xingjian_store::{RequestCtx, Store};
+
+pub struct Args {
+    pub files: Vec<PathBuf>,
+    pub table: Option<String>,
+    pub agency: Option<String>,
+    pub valid_rows: bool,
+    pub report: Option<PathBuf>,
+    pub as_user: Option<String>,
+}
+
+const SHOWN: usize = 20;
+
+fn print_problems(report: &Report, imported: bool) {
+    for p in report.rejected.iter().take(SHOWN) {
+        println!("  第 {} 行 {} “{}”：{}", p.row, p.column, p.value, p.reason);
+    }
+    if report.rejected.len() > SHOWN {
+        println!(
+            "  ……另有 {} 条，完整列表请用 --report 导出",
+            report.rejected.len() - SHOWN
+        );
+    }
+    if !report.warnings.is_empty() {
+        println!(
+            "  提示 {} 条（值无法识别，按“未知”导入），例如：",
+            report.warnings.len()
+        );
+        for p in report.warnings.iter().take(3) {
+            println!(
+                "    第 {} 行 {} “{}”：{}",
+                p.row, p.column, p.value, p.reason
+            );
+        }
+    }
+    if !report.unknown_columns.is_empty() {
+        println!(
+            "  未识别的列（已作为附加属性保留）：{}",
+            report.unknown_columns.join("、")
+        );
+    }
+    if !report.new_agencies.is_empty() {
+        let names = report.new_agencies.join("、");
+        if imported {
+            println!("  新登记的行政机关（请管理员确认或合并为别名）：{names}");
+        } else {
+            println!("  导入时将新登记的行政机关：{names}");
+        }
+    }
+}
+
+/// Run the import; `Ok(false)` when some file was not (fully) imported.
+pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
+    let ctx = RequestCtx::cli();
+    let sys = store.system(&ctx);
+    let user = match &args.as_user {
+        Some(u) => sys
+            .find_user(u)
+            .await?
+            .with_context(|| format!("找不到账号“{u}”"))?,
+        None => sys.first_admin().await?.context(
+            "没有可用的管理员账号：请用 --as 指定导入人，或先用 `xingjian user add` 创建账号",
+        )?,
+    };
+    let actor = Actor::from_user(&user);
+    let table = match &args.table {
+        Some(t) => Some(Table::from_name(t).with_context(|| {
+            format!("未知的表“{t}”：可用 penalty_cases（行政处罚案件）、compulsory_measures（行政强制措施）、officers（执法人员）、vehicle_permits（车辆许可）")
+        })?),
+        None => None,
+    };
+    if args.report.is_some() && args.files.len() > 1 {
+        bail!("--report 只能用于单个文件 / --report takes one file");
+    }
+    let objects = Objects::from_url(objects_url).map_err(anyhow::Error::msg)?;
+    let opts = ImportOptions {
+        table,
+        agency: args.agency.clone(),
+        import_valid_rows: args.valid_rows,
+    };
+    let scoped = store.as_actor(&actor, &ctx);
+    let mut all_ok = true;
+    for path in &args.files {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
+        let outcome = match import_file(&scoped, &objects, &name, &bytes, &opts).await {
+            Ok(o) => o,
+            Err(e) => {
+                println!("{name}：未导入。{e}");
+                all_ok = false;
+                continue;
+            }
+        };
+        let report = match &outcome {
+            ImportOutcome::AlreadyImported(f) => {
+                println!(
+                    "{name}：与 {} 导入的“{}”完全相同（SHA-256 {}），未重复导入。",
+                    f.imported_at.get(..10).unwrap_or(&f.imported_at),
+                    f.file_name,
+                    f.sha256.get(..12).unwrap_or(&f.sha256)
+                );
+                None
+            }
+            ImportOutcome::Imported { file, report } => {
+                println!(
+                    "{name}：{}，{}，共 {} 行，已导入 {} 行{}（数据集 {}）。",
+                    report.table.map_or("", |t| t.zh()),
+                    report.source_format,
+                    report.rows_total,
+                    file.rows_imported,
+                    if report.rejected.is_empty() {
+                        String::new()
+                    } else {
+                        format!("，拒绝 {} 行", file.rows_rejected)
+                    },
+                    file.dataset_id
+                        .as_deref()
+                        .and_then(|d| d.get(..12))
+                        .unwrap_or("-"),
+                );
+                print_problems(report, true);
+                Some(report)
+            }
+            ImportOutcome::Rejected(report) => {
+                all_ok = false;
+                if report.rows_valid == 0 {
+                    println!("{name}：没有可导入的有效行，未导入。");
+                } else {
+                    println!(
+                        "{name}：{} 行中有 {} 个问题，整个文件未导入。只导入有效的 {} 行请加 --valid-rows。",
+                        report.rows_total,
+                        report.rejected.len(),
+                        report.rows_valid
+                    );
+                }
+                print_problems(report, false);
+                Some(report)
+            }
+        };
+        if let (Some(out), Some(report)) = (&args.report, report) {
+            let bytes = report_xlsx(report).context("生成导入报告失败")?;
+            std::fs::write(out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            println!("  导入报告已保存：{}", out.display());
+        }
+    }
+    Ok(all_ok)
+}
