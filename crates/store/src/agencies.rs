@@ -106,28 +106,16 @@ impl ActorStore<'_> {
         if let Some(k) = f.kind {
             w.push(" AND agencies.kind = ").bind(k.code());
         }
-        let pool = self.store.db.pool();
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM agencies");
-        count.append(w.clone());
-        let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
-        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM agencies"));
-        q.append(w)
-            .push(" ORDER BY agencies.id LIMIT ")
-            .bind(page.per_page)
-            .push(" OFFSET ")
-            .bind(page.offset());
-        let items = q
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect::<StoreResult<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        crate::paged(
+            self.store.db.pool(),
+            COLUMNS,
+            "FROM agencies",
+            w,
+            " ORDER BY agencies.id",
+            page,
+            from_row,
+        )
+        .await
     }
 
     /// One agency, or `NotFound` when absent or out of scope (audited as a refusal).

@@ -227,22 +227,15 @@ impl ActorStore<'_> {
             // Dates compare as text prefixes: everything on that day sorts before `d` + "U".
             w.push(" AND at < ").bind(format!("{d}U"));
         }
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM audit_log");
-        count.append(w.clone());
-        let total: i64 = count.fetch_one(self.store.db.pool()).await?.try_get("n")?;
-        let mut q = Sql::new(
-            "SELECT id, at, actor_user_id, actor_username, actor_role, ip, request_id, action, entity, \
-             entity_id, outcome, detail, before_json, after_json FROM audit_log",
-        );
-        q.append(w);
-        q.push(" ORDER BY id DESC LIMIT ")
-            .bind(page.per_page)
-            .push(" OFFSET ")
-            .bind(page.offset());
-        let rows = q.fetch_all(self.store.db.pool()).await?;
-        let items = rows
-            .iter()
-            .map(|r| {
+        crate::paged(
+            self.store.db.pool(),
+            "id, at, actor_user_id, actor_username, actor_role, ip, request_id, action, entity, \
+             entity_id, outcome, detail, before_json, after_json",
+            "FROM audit_log",
+            w,
+            " ORDER BY id DESC",
+            page,
+            |r| {
                 Ok(AuditRecord {
                     id: r.try_get("id")?,
                     at: r.try_get("at")?,
@@ -259,14 +252,9 @@ impl ActorStore<'_> {
                     before_json: r.try_get("before_json")?,
                     after_json: r.try_get("after_json")?,
                 })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            per_page: page.per_page,
-        })
+            },
+        )
+        .await
     }
 
     /// Record something the actor did outside a store write (e.g. a refused route).

@@ -58,7 +58,7 @@ pub struct ImportFile {
 const COLUMNS: &str = "f.id, f.sha256, f.file_name, f.size_bytes, f.table_name, f.source_format, f.original_path, \
     f.rows_total, f.rows_imported, f.rows_rejected, f.agency_id, f.imported_by_name, f.imported_at, \
     d.id AS dataset_id, d.location AS dataset_location";
-const FROM: &str = " FROM import_files f LEFT JOIN datasets d ON d.import_file_id = f.id";
+const FROM: &str = "FROM import_files f LEFT JOIN datasets d ON d.import_file_id = f.id";
 
 fn from_row(r: &AnyRow) -> StoreResult<ImportFile> {
     Ok(ImportFile {
@@ -109,7 +109,7 @@ impl ActorStore<'_> {
 
     /// An earlier import of the byte-identical file as the same table, if visible.
     pub async fn find_import(&self, sha256: &str, table: &str) -> StoreResult<Option<ImportFile>> {
-        let mut q = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE f.sha256 = "));
+        let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE f.sha256 = "));
         q.bind(sha256)
             .push(" AND f.table_name = ")
             .bind(table)
@@ -259,7 +259,7 @@ impl ActorStore<'_> {
         entry.agency_id = n.agency_id.map(|a| a.0);
         audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
         tx.commit().await?;
-        let mut q = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE f.id = "));
+        let mut q = Sql::new(&format!("SELECT {COLUMNS} {FROM} WHERE f.id = "));
         q.bind(id);
         from_row(&q.fetch_one(self.store.db.pool()).await?)
     }
@@ -268,27 +268,16 @@ impl ActorStore<'_> {
     pub async fn list_imports(&self, page: PageRequest) -> StoreResult<Page<ImportFile>> {
         let mut w = Sql::new(" WHERE (");
         w.append(scope::datasets(self.actor, "f")).push(")");
-        let mut count = Sql::new(&format!("SELECT COUNT(*) AS n{FROM}"));
-        count.append(w.clone());
-        let total: i64 = count.fetch_one(self.store.db.pool()).await?.try_get("n")?;
-        let mut q = Sql::new(&format!("SELECT {COLUMNS}{FROM}"));
-        q.append(w)
-            .push(" ORDER BY f.id DESC LIMIT ")
-            .bind(page.per_page)
-            .push(" OFFSET ")
-            .bind(page.offset());
-        let items = q
-            .fetch_all(self.store.db.pool())
-            .await?
-            .iter()
-            .map(from_row)
-            .collect::<StoreResult<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        crate::paged(
+            self.store.db.pool(),
+            COLUMNS,
+            FROM,
+            w,
+            " ORDER BY f.id DESC",
+            page,
+            from_row,
+        )
+        .await
     }
 }
 

@@ -65,6 +65,42 @@ impl<T> Page<T> {
     }
 }
 
+/// One page of `SELECT {columns} {from}{filter}{order}`, with the total count of
+/// `{from}{filter}`: the one place list queries are paged.
+pub(crate) async fn paged<T>(
+    pool: &sqlx::AnyPool,
+    columns: &str,
+    from: &str,
+    filter: sql::Sql,
+    order: &str,
+    page: PageRequest,
+    map: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+) -> StoreResult<Page<T>> {
+    use sqlx::Row;
+    let mut count = sql::Sql::new(&format!("SELECT COUNT(*) AS n {from}"));
+    count.append(filter.clone());
+    let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+    let mut q = sql::Sql::new(&format!("SELECT {columns} {from}"));
+    q.append(filter)
+        .push(order)
+        .push(" LIMIT ")
+        .bind(page.per_page)
+        .push(" OFFSET ")
+        .bind(page.offset());
+    let items = q
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(map)
+        .collect::<StoreResult<_>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
 /// Page number (from 1) and size, clamped to sane bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest {

@@ -184,28 +184,16 @@ impl ActorStore<'_> {
         if let Some(a) = f.agency_id {
             w.push(" AND users.agency_id = ").bind(a);
         }
-        let pool = self.store.db.pool();
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM users");
-        count.append(w.clone());
-        let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
-        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM users"));
-        q.append(w)
-            .push(" ORDER BY users.id LIMIT ")
-            .bind(page.per_page)
-            .push(" OFFSET ")
-            .bind(page.offset());
-        let items = q
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect::<StoreResult<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        crate::paged(
+            self.store.db.pool(),
+            COLUMNS,
+            "FROM users",
+            w,
+            " ORDER BY users.id",
+            page,
+            from_row,
+        )
+        .await
     }
 
     pub async fn get_user(&self, id: UserId) -> StoreResult<User> {
