@@ -122,7 +122,7 @@ pub(crate) async fn hash_password(password: &str) -> StoreResult<String> {
     .map_err(|e| StoreError::Internal(e.to_string()))?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)

@@ -1,7 +1,7 @@
 //! User accounts.
 
 use crate::audit::{self, AuditEntry, Outcome, Who};
-use crate::auth::hash_password;
+use crate::auth::{hash_password, verify_password};
 use crate::error::{StoreError, StoreResult};
 use crate::sql::{Sql, like_contains};
 use crate::{ActorStore, Page, PageRequest, RequestCtx, SystemStore, scope, time};
@@ -136,12 +136,15 @@ async fn hash_new_password(user: &User, password: &str) -> StoreResult<String> {
     hash_password(password).await
 }
 
+/// Store a new password hash and end every session of the account; audited as
+/// `action` (`user.reset_password` by an administrator, `user.change_password` by the user).
 async fn set_password(
     conn: &mut AnyConnection,
     who: &Who<'_>,
     ctx: &RequestCtx,
     user: &User,
     hash: String,
+    action: &str,
 ) -> StoreResult<()> {
     let now = time::fmt(time::now_utc());
     let mut q = Sql::new("UPDATE users SET password_hash = ");
@@ -157,13 +160,13 @@ async fn set_password(
     let mut d = Sql::new("DELETE FROM sessions WHERE user_id = ");
     d.bind(user.id.0);
     d.execute(conn).await?;
-    let entry = AuditEntry::new(
-        "user.reset_password",
-        "user",
-        Some(user.id.to_string()),
-        Outcome::Ok,
-    )
-    .detail(format!("重置 {} 的密码并注销其全部会话", user.username));
+    let verb = if action == "user.change_password" {
+        "修改"
+    } else {
+        "重置"
+    };
+    let entry = AuditEntry::new(action, "user", Some(user.id.to_string()), Outcome::Ok)
+        .detail(format!("{verb} {} 的密码并注销其全部会话", user.username));
     audit::write(conn, who, ctx, &entry).await
 }
 
@@ -320,7 +323,77 @@ impl ActorStore<'_> {
         }
         let hash = hash_new_password(&user, password).await?;
         let mut tx = self.store.db.pool().begin().await?;
-        set_password(&mut tx, &Who::actor(self.actor), self.ctx, &user, hash).await?;
+        set_password(
+            &mut tx,
+            &Who::actor(self.actor),
+            self.ctx,
+            &user,
+            hash,
+            "user.reset_password",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl ActorStore<'_> {
+    /// A user changes their own password: the current one must be right; every
+    /// session of the account ends (the user logs in again). Audited either way.
+    pub async fn change_own_password(
+        &self,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> StoreResult<()> {
+        let mut q = Sql::new("SELECT password_hash FROM users WHERE id = ");
+        q.bind(self.actor.user_id.0);
+        let hash: String = q
+            .fetch_one(self.store.db.pool())
+            .await?
+            .try_get("password_hash")?;
+        if !verify_password(current, &hash).await {
+            self.audit(
+                AuditEntry::new(
+                    "user.change_password",
+                    "user",
+                    Some(self.actor.user_id.to_string()),
+                    Outcome::Failed,
+                )
+                .detail("当前密码不正确"),
+            )
+            .await?;
+            return Err(ValidationErrors::one("current_password", "当前密码不正确").into());
+        }
+        let mut errors = ValidationErrors::new();
+        if new != confirm {
+            errors.add("confirm_password", "两次输入的新密码不一致");
+        }
+        if new == current {
+            errors.add("new_password", "新密码不能与当前密码相同");
+        }
+        if let Err(m) = validate_password(new, &self.actor.username) {
+            errors.add("new_password", m);
+        }
+        errors.into_result()?;
+        let user = fetch(
+            &mut *self.store.db.pool().acquire().await?,
+            self.actor.user_id,
+            None,
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let hash = hash_password(new).await?;
+        let mut tx = self.store.db.pool().begin().await?;
+        set_password(
+            &mut tx,
+            &Who::actor(self.actor),
+            self.ctx,
+            &user,
+            hash,
+            "user.change_password",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,7 +425,15 @@ impl SystemStore<'_> {
             .ok_or(StoreError::NotFound)?;
         let hash = hash_new_password(&user, password).await?;
         let mut tx = self.store.db.pool().begin().await?;
-        set_password(&mut tx, &Who::system(), self.ctx, &user, hash).await?;
+        set_password(
+            &mut tx,
+            &Who::system(),
+            self.ctx,
+            &user,
+            hash,
+            "user.reset_password",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -66,6 +66,7 @@ impl Layout {
             Some("created") => Some("已创建。"),
             Some("saved") => Some("已保存。"),
             Some("password") => Some("密码已重置，该账号的全部会话已注销。"),
+            Some("password_changed") => Some("密码已修改，请用新密码重新登录。"),
             _ => None,
         };
         self
@@ -146,6 +147,7 @@ pub fn action_label(action: &str) -> &'static str {
         "user.create" => "新建账号",
         "user.update" => "修改账号",
         "user.reset_password" => "重置密码",
+        "user.change_password" => "修改密码",
         "access.denied" => "越权访问被拒绝",
         "csrf.rejected" => "请求校验失败",
         _ => "",

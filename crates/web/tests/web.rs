@@ -655,3 +655,95 @@ both!(probes_headers_and_static_files, |backend| async move {
     );
     app.stop().await;
 });
+
+both!(a_user_changes_their_own_password, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let b = app.login("prosecutor").await;
+    let other = app.login("prosecutor").await;
+    // Wrong current password: refused, audited, nothing changed.
+    let r = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "New-Pass-2024"),
+                ("confirm_password", "New-Pass-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("当前密码不正确"));
+    let r = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PW),
+                ("new_password", "New-Pass-2024"),
+                ("confirm_password", "New-Pass-2025"),
+            ],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
+    let r = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PW),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("密码至少 10 位"));
+    // Right: every session ends, the new password works and the old one does not.
+    let r = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PW),
+                ("new_password", "New-Pass-2024"),
+                ("confirm_password", "New-Pass-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?msg=password_changed");
+    assert!(
+        b.get("/login?msg=password_changed")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("密码已修改")
+    );
+    assert_eq!(b.get("/").await.status(), 303);
+    assert_eq!(
+        other.get("/").await.status(),
+        303,
+        "the other session ended too"
+    );
+    let fresh = common::Browser {
+        client: app.client(),
+        base: app.base.clone(),
+        csrf: String::new(),
+    };
+    assert_eq!(fresh.login("prosecutor", PW).await.status(), 401);
+    assert_eq!(
+        fresh.login("prosecutor", "New-Pass-2024").await.status(),
+        303
+    );
+    let log = audit_actions(&app, "user.change_password").await;
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.outcome == xingjian_store::Outcome::Failed)
+            .count(),
+        1
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.outcome == xingjian_store::Outcome::Ok)
+            .count(),
+        1
+    );
+    app.stop().await;
+});

@@ -18,6 +18,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
+        .route(
+            "/account/password",
+            get(session::password_form).post(session::change_password),
+        )
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/static/app.css", get(css))

@@ -28,6 +28,7 @@ struct LoginPage {
 #[derive(serde::Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
+    msg: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -62,6 +63,7 @@ fn page(
     error: Option<String>,
     username: String,
     next: String,
+    notice: Option<&str>,
 ) -> Result<Response, WebError> {
     let (jar, token) = match login_token(&jar) {
         Some(t) => (jar, t),
@@ -83,7 +85,7 @@ fn page(
         axum::http::StatusCode::OK
     };
     let body = render(&LoginPage {
-        l: Layout::anonymous("登录", &state.settings.office_name, token),
+        l: Layout::anonymous("登录", &state.settings.office_name, token).notice(notice),
         error,
         username,
         next,
@@ -100,7 +102,14 @@ pub async fn login_form(
     if ctx.session.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    page(&state, jar, None, String::new(), q.next.unwrap_or_default())
+    page(
+        &state,
+        jar,
+        None,
+        String::new(),
+        q.next.unwrap_or_default(),
+        q.msg.as_deref(),
+    )
 }
 
 pub async fn login(
@@ -137,11 +146,12 @@ pub async fn login(
             Some("用户名或密码错误。".into()),
             f.username,
             next,
+            None,
         ),
         LoginOutcome::Failed(LoginFailure::Throttled { retry_after_secs }) => {
             let minutes = (retry_after_secs + 59) / 60;
             let msg = format!("登录失败次数过多，请 {minutes} 分钟后再试，或联系系统管理员。");
-            let mut resp = page(&state, jar, Some(msg), f.username, next)?;
+            let mut resp = page(&state, jar, Some(msg), f.username, next, None)?;
             *resp.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
             if let Ok(v) = retry_after_secs.to_string().parse() {
                 resp.headers_mut()
@@ -162,4 +172,58 @@ pub async fn logout(
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account_password.html")]
+struct PasswordPage {
+    l: Layout,
+    errors: xingjian_domain::ValidationErrors,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    who: crate::auth::Authed,
+) -> Result<Response, WebError> {
+    render(&PasswordPage {
+        l: Layout::new("修改密码", &state.settings.office_name, "", &who),
+        errors: xingjian_domain::ValidationErrors::new(),
+    })
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    who: crate::auth::Authed,
+    jar: CookieJar,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    match store
+        .change_own_password(&f.current_password, &f.new_password, &f.confirm_password)
+        .await
+        .map_err(WebError::from)
+    {
+        Ok(()) => {
+            let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+            Ok((jar, Redirect::to("/login?msg=password_changed")).into_response())
+        }
+        Err(WebError::Validation(errors)) => {
+            let body = render(&PasswordPage {
+                l: Layout::new("修改密码", &state.settings.office_name, "", &who),
+                errors,
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
