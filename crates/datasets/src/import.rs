@@ -9,7 +9,7 @@
 
 use crate::columnar::{to_batch, to_parquet};
 use crate::objects::Objects;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use xingjian_records::Table;
@@ -29,7 +29,7 @@ pub struct ImportOptions {
 }
 
 /// What the user is told about a file, also kept with the import.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Report {
     pub file_name: String,
     pub table: Option<Table>,

@@ -1,9 +1,9 @@
 //! The four tables of the contract and their columns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A table of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
     PenaltyCases,

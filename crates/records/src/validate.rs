@@ -5,11 +5,11 @@
 use crate::contract::{Column, Table};
 use crate::read::RawTable;
 use crate::values::{self, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// One problem in one cell (or a whole row when `column` is empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellProblem {
     pub row: usize,
     pub column: String,

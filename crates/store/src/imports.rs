@@ -264,6 +264,37 @@ impl ActorStore<'_> {
         from_row(&q.fetch_one(self.store.db.pool()).await?)
     }
 
+    /// One import and its stored report (JSON); `NotFound` when absent or out of
+    /// scope, and an out-of-scope read is audited as a refusal.
+    pub async fn get_import(&self, id: i64) -> StoreResult<(ImportFile, String)> {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS}, f.report_json {FROM} WHERE f.id = "
+        ));
+        q.bind(id).push(" AND (");
+        q.append(scope::datasets(self.actor, "f")).push(")");
+        if let Some(row) = q.fetch_optional(self.store.db.pool()).await? {
+            return Ok((from_row(&row)?, row.try_get("report_json")?));
+        }
+        let mut exists = Sql::new("SELECT COUNT(*) AS n FROM import_files WHERE id = ");
+        exists.bind(id);
+        if exists
+            .fetch_one(self.store.db.pool())
+            .await?
+            .try_get::<i64, _>("n")?
+            > 0
+        {
+            return Err(self
+                .refuse(
+                    "import.read",
+                    "import",
+                    Some(id.to_string()),
+                    StoreError::NotFound,
+                )
+                .await);
+        }
+        Err(StoreError::NotFound)
+    }
+
     /// Imports visible to the actor, newest first.
     pub async fn list_imports(&self, page: PageRequest) -> StoreResult<Page<ImportFile>> {
         let mut w = Sql::new(" WHERE (");

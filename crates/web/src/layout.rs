@@ -149,6 +149,8 @@ pub fn action_label(action: &str) -> &'static str {
         "user.reset_password" => "重置密码",
         "user.change_password" => "修改密码",
         "access.denied" => "越权访问被拒绝",
+        "import.create" => "导入执法记录",
+        "agency.auto_register" => "导入时登记机关",
         "csrf.rejected" => "请求校验失败",
         _ => "",
     }
@@ -161,7 +163,19 @@ pub fn entity_label(entity: &str) -> &'static str {
         "user" => "账号",
         "session" => "会话",
         "route" => "页面",
+        "import" => "导入",
         "request" => "请求",
+        _ => "",
+    }
+}
+
+/// The Chinese name of a contract table.
+pub fn table_label(code: &str) -> &'static str {
+    match code {
+        "penalty_cases" => "行政处罚案件",
+        "compulsory_measures" => "行政强制措施",
+        "officers" => "执法人员",
+        "vehicle_permits" => "车辆许可",
         _ => "",
     }
 }

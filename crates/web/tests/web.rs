@@ -747,3 +747,96 @@ both!(a_user_changes_their_own_password, |backend| async move {
     );
     app.stop().await;
 });
+
+both!(
+    imports_are_listed_with_their_report_within_scope,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let ctx = xingjian_store::RequestCtx::cli();
+        let liaison = match app
+            .store
+            .system(&ctx)
+            .login("liaison.jt", PW, None)
+            .await
+            .unwrap()
+        {
+            xingjian_store::LoginOutcome::Ok(s) => s.actor,
+            _ => panic!(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let objects = xingjian_datasets::Objects::local(dir.path()).unwrap();
+        let csv = "案件编号,执法机关,违法类型,违法行为发生日期,程序类型,当事人类型,执法人员,决定日期,处罚种类,罚款金额\n\
+               A1,区交通运输局,超载,2023-05-01,简易,个人,T001,2023-05-01,罚款,100\n\
+               A2,区交通运输局,超载,2023-02-30,简易,个人,T001,2023-05-01,罚款,=1+1\n";
+        let opts = xingjian_datasets::ImportOptions {
+            import_valid_rows: true,
+            ..Default::default()
+        };
+        let out = xingjian_datasets::import_file(
+            &app.store.as_actor(&liaison, &ctx),
+            &objects,
+            "共享.csv",
+            csv.as_bytes(),
+            &opts,
+        )
+        .await
+        .unwrap();
+        let xingjian_datasets::ImportOutcome::Imported { file, .. } = out else {
+            panic!("{out:?}")
+        };
+        // The liaison's own agency sees it, with the rejected row and its reason.
+        let jt = app.login("liaison.jt").await;
+        let list = jt.get("/imports").await.text().await.unwrap();
+        assert!(list.contains("共享.csv") && list.contains("行政处罚案件"));
+        let detail = jt
+            .get(&format!("/imports/{}", file.id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            detail.contains("2023-02-30") && detail.contains("不存在"),
+            "{detail}"
+        );
+        let x = jt.get(&format!("/imports/{}/report.xlsx", file.id)).await;
+        assert_eq!(
+            x.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert!(x.bytes().await.unwrap().starts_with(b"PK"));
+        // Staff see it too; another agency's liaison does not, not even by id.
+        let staff = app.login("prosecutor").await;
+        assert!(
+            staff
+                .get("/imports")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("共享.csv")
+        );
+        let ga = app.login("liaison.ga").await;
+        assert!(
+            !ga.get("/imports")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("共享.csv")
+        );
+        assert_eq!(ga.get(&format!("/imports/{}", file.id)).await.status(), 404);
+        assert_eq!(
+            ga.get(&format!("/imports/{}/report.xlsx", file.id))
+                .await
+                .status(),
+            404
+        );
+        let denied = audit_actions(&app, "access.denied").await;
+        assert!(
+            denied
+                .iter()
+                .any(|e| e.actor_username.as_deref() == Some("liaison.ga") && e.entity == "import")
+        );
+        app.stop().await;
+    }
+);

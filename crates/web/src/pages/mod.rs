@@ -3,6 +3,7 @@
 mod admin;
 mod agencies;
 mod home;
+mod imports;
 mod session;
 
 use crate::AppState;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.js", get(js))
         .merge(agencies::routes())
         .merge(admin::routes())
+        .merge(imports::routes())
 }
 
 /// Render a template or an error page.
