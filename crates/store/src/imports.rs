@@ -144,15 +144,8 @@ impl ActorStore<'_> {
         field: Option<&str>,
     ) -> StoreResult<(AgencyId, bool)> {
         let ctx = self.ctx;
-        let sys = self.store.system(ctx);
-        if let Some(a) = sys.find_agency(name).await? {
-            if self.actor.role == Role::Liaison && self.actor.agency_id != Some(a.id) {
-                return Err(StoreError::Forbidden("联络员只能导入本机关的执法记录"));
-            }
-            return Ok((a.id, false));
-        }
-        if !self.actor.role.is_internal() {
-            return Err(StoreError::Forbidden("联络员只能导入本机关的执法记录"));
+        if let Some(id) = self.lookup_agency_for_import(name).await? {
+            return Ok((id, false));
         }
         let input = AgencyInput {
             name: name.to_owned(),

@@ -139,13 +139,15 @@ async fn hash_new_password(user: &User, password: &str) -> StoreResult<String> {
 /// Store a new password hash and end every session of the account; audited as
 /// `action` (`user.reset_password` by an administrator, `user.change_password` by the user).
 async fn set_password(
-    conn: &mut AnyConnection,
+    pool: &sqlx::AnyPool,
     who: &Who<'_>,
     ctx: &RequestCtx,
     user: &User,
     hash: String,
     action: &str,
 ) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let conn: &mut AnyConnection = &mut tx;
     let now = time::fmt(time::now_utc());
     let mut q = Sql::new("UPDATE users SET password_hash = ");
     q.bind(hash)
@@ -167,7 +169,9 @@ async fn set_password(
     };
     let entry = AuditEntry::new(action, "user", Some(user.id.to_string()), Outcome::Ok)
         .detail(format!("{verb} {} 的密码并注销其全部会话", user.username));
-    audit::write(conn, who, ctx, &entry).await
+    audit::write(conn, who, ctx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 impl ActorStore<'_> {
@@ -322,9 +326,8 @@ impl ActorStore<'_> {
                 .await);
         }
         let hash = hash_new_password(&user, password).await?;
-        let mut tx = self.store.db.pool().begin().await?;
         set_password(
-            &mut tx,
+            self.store.db.pool(),
             &Who::actor(self.actor),
             self.ctx,
             &user,
@@ -332,12 +335,9 @@ impl ActorStore<'_> {
             "user.reset_password",
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
-}
 
-impl ActorStore<'_> {
     /// A user changes their own password: the current one must be right; every
     /// session of the account ends (the user logs in again). Audited either way.
     pub async fn change_own_password(
@@ -384,9 +384,8 @@ impl ActorStore<'_> {
         .await?
         .ok_or(StoreError::NotFound)?;
         let hash = hash_password(new).await?;
-        let mut tx = self.store.db.pool().begin().await?;
         set_password(
-            &mut tx,
+            self.store.db.pool(),
             &Who::actor(self.actor),
             self.ctx,
             &user,
@@ -394,7 +393,6 @@ impl ActorStore<'_> {
             "user.change_password",
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -424,9 +422,8 @@ impl SystemStore<'_> {
             .await?
             .ok_or(StoreError::NotFound)?;
         let hash = hash_new_password(&user, password).await?;
-        let mut tx = self.store.db.pool().begin().await?;
         set_password(
-            &mut tx,
+            self.store.db.pool(),
             &Who::system(),
             self.ctx,
             &user,
@@ -434,7 +431,6 @@ impl SystemStore<'_> {
             "user.reset_password",
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
