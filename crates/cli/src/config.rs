@@ -37,6 +37,12 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// Where datasets and original files are kept: `file:///dir`; default `data_dir/objects`.
     pub objects_url: Option<String>,
+    /// Rule files (`*.toml`) and parameter overrides (`params.toml`) added to the
+    /// core rules at start-up; default `data_dir/rules`.
+    pub rules_dir: Option<PathBuf>,
+    /// Holiday files (`*.csv`, the format of cn-holidays.csv) for years the shipped
+    /// calendar does not cover; default `data_dir/calendar`.
+    pub calendar_dir: Option<PathBuf>,
     /// The office's name on every page.
     pub office_name: String,
     /// `text` or `json`.
@@ -72,6 +78,8 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             objects_url: None,
+            rules_dir: None,
+            calendar_dir: None,
             office_name: "上街区人民检察院".into(),
             log_format: "text".into(),
             demo_password: None,
@@ -200,6 +208,18 @@ impl Config {
         self.objects_url
             .clone()
             .unwrap_or_else(|| format!("file://{}", self.data_dir.join("objects").display()))
+    }
+
+    pub fn rules_dir(&self) -> PathBuf {
+        self.rules_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("rules"))
+    }
+
+    pub fn calendar_dir(&self) -> PathBuf {
+        self.calendar_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("calendar"))
     }
 
     /// The database URL in force (SQLite in the data directory by default).

@@ -55,6 +55,58 @@ pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 11] = [
     ("supervisor", "孙人民监督员", Role::PeopleSupervisor, None),
 ];
 
+/// Demo enforcement records: synthetic files imported as the clerk would, and
+/// one screening run by the prosecutor, so every page has something to show.
+pub async fn seed_records(
+    store: &Store,
+    screener: &xingjian_screening::Screener,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = data_dir.join("demo-records");
+    xingjian_synthetic::generate(xingjian_synthetic::Options::for_cases(2000), &dir)
+        .context("无法生成演示执法数据")?;
+    let ctx = RequestCtx::cli();
+    let sys = store.system(&ctx);
+    let clerk = sys
+        .find_user("clerk")
+        .await?
+        .context("演示账号 clerk 不存在")?;
+    let clerk = xingjian_domain::Actor::from_user(&clerk);
+    let as_clerk = store.as_actor(&clerk, &ctx);
+    for f in [
+        "officers.csv",
+        "vehicle_permits.csv",
+        "penalty_cases.csv",
+        "compulsory_measures.csv",
+    ] {
+        let bytes = std::fs::read(dir.join(f))?;
+        let opts = xingjian_datasets::ImportOptions {
+            table: None,
+            agency: None,
+            import_valid_rows: false,
+        };
+        xingjian_datasets::import_file(&as_clerk, &screener.objects, f, &bytes, &opts)
+            .await
+            .with_context(|| format!("演示数据 {f} 导入失败"))?;
+    }
+    let prosecutor = sys
+        .find_user("prosecutor")
+        .await?
+        .context("演示账号 prosecutor 不存在")?;
+    let prosecutor = xingjian_domain::Actor::from_user(&prosecutor);
+    let sel = xingjian_screening::Selection {
+        as_of: chrono::NaiveDate::parse_from_str(xingjian_synthetic::AS_OF, "%Y-%m-%d").ok(),
+        ..Default::default()
+    };
+    let plan = screener
+        .plan(&store.as_actor(&prosecutor, &ctx), &sel)
+        .await?;
+    screener.execute(store, &plan).await?;
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
 /// A random password that meets the policy.
 pub fn random_password(username: &str) -> String {
     const ALNUM: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

@@ -56,20 +56,26 @@ fn print_problems(report: &Report, imported: bool) {
     }
 }
 
-/// Run the import; `Ok(false)` when some file was not (fully) imported.
-pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
+/// The account a command acts as: `--as USER`, else the first administrator.
+pub async fn cli_actor(store: &Store, as_user: Option<&str>) -> Result<Actor> {
     let ctx = RequestCtx::cli();
     let sys = store.system(&ctx);
-    let user = match &args.as_user {
+    let user = match as_user {
         Some(u) => sys
             .find_user(u)
             .await?
             .with_context(|| format!("找不到账号“{u}”"))?,
         None => sys.first_admin().await?.context(
-            "没有可用的管理员账号：请用 --as 指定导入人，或先用 `xingjian user add` 创建账号",
+            "没有可用的管理员账号：请用 --as 指定账号，或先用 `xingjian user add` 创建账号",
         )?,
     };
-    let actor = Actor::from_user(&user);
+    Ok(Actor::from_user(&user))
+}
+
+/// Run the import; `Ok(false)` when some file was not (fully) imported.
+pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
+    let ctx = RequestCtx::cli();
+    let actor = cli_actor(store, args.as_user.as_deref()).await?;
     let table = match &args.table {
         Some(t) => Some(Table::from_name(t).with_context(|| {
             format!("未知的表“{t}”：可用 penalty_cases（行政处罚案件）、compulsory_measures（行政强制措施）、officers（执法人员）、vehicle_permits（车辆许可）")

@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod import;
+mod screen;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -72,8 +73,55 @@ enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Screen datasets with the rules and write the hits (CSV with BOM, or .jsonl).
+    Screen {
+        /// Dataset ids (default: every dataset visible to the account).
+        #[arg(long = "dataset")]
+        datasets: Vec<String>,
+        /// Rule ids (default: every rule).
+        #[arg(long = "rule")]
+        rules: Vec<String>,
+        /// Count measures not yet released up to this date (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// hits.csv or hits.jsonl
+        #[arg(long)]
+        out: PathBuf,
+        /// The account the screening is run as (default: the first administrator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Write synthetic enforcement records (the contract's four tables) with planted
+    /// violations and boundary cases, and labels.csv with the lines a correct screening gives.
+    DemoData {
+        /// Number of penalty cases (measures and permits: one tenth each).
+        #[arg(long, default_value_t = 1000)]
+        cases: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed (the same seed and size give the same files).
+        #[arg(long, default_value_t = 20231016)]
+        seed: u64,
+        /// Split the penalty cases into files of this many rows (for very large sets).
+        #[arg(long, default_value_t = 0)]
+        rows_per_file: u64,
+    },
+    /// List the rules in force (core and the rules directory) after checking them.
+    Rules,
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Check the configuration and print it (secrets hidden).
     CheckConfig,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Add a holiday file (format of cn-holidays.csv) for later years.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +249,17 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
     } else if demo_requested {
         tracing::info!("database already has accounts; demo data not loaded again");
     }
+    let screener = screen::screener(&c).await?;
+    let interrupted = store.system(&ctx).fail_interrupted_runs().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "screenings left running by a previous process marked failed"
+        );
+    }
+    if !logins.is_empty() {
+        demo::seed_records(&store, &screener, &c.data_dir).await?;
+    }
     let listener = tokio::net::TcpListener::bind(c.listen)
         .await
         .with_context(|| format!("无法监听 {} / cannot listen on this address", c.listen))?;
@@ -223,7 +282,8 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
             cookie_secure: c.security.cookie_secure,
             trust_forwarded_for: c.security.trust_forwarded_for,
         },
-    );
+    )
+    .with_screener(screener);
     xingjian_web::serve(listener, state, shutdown_signal()).await?;
     store.db().close().await;
     Ok(())
@@ -274,6 +334,54 @@ async fn run(cli: Cli) -> Result<()> {
                 ))
             }
         }
+        Command::Screen {
+            datasets,
+            rules,
+            as_of,
+            out,
+            as_user,
+        } => {
+            let store = open_store(&c).await?;
+            let args = screen::Args {
+                datasets,
+                rules,
+                as_of,
+                out,
+                as_user,
+            };
+            screen::run(&store, &c, args).await
+        }
+        Command::Rules => screen::list(&c).await,
+        Command::DemoData {
+            cases,
+            out,
+            seed,
+            rows_per_file,
+        } => {
+            let opts = xingjian_synthetic::Options {
+                seed,
+                rows_per_file,
+                ..xingjian_synthetic::Options::for_cases(cases)
+            };
+            let started = std::time::Instant::now();
+            let s = xingjian_synthetic::generate(opts, &out)
+                .with_context(|| format!("无法写入 {}", out.display()))?;
+            println!(
+                "已写入 {}：行政处罚案件 {} 行，行政强制措施 {} 行，执法人员 {} 行，车辆许可 {} 行，预期结果 {} 条（labels.csv，截止日期 {}），用时 {:.1} 秒",
+                out.display(),
+                s.cases,
+                s.measures,
+                s.officers,
+                s.permits,
+                s.labels,
+                xingjian_synthetic::AS_OF,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Calendar {
+            command: CalendarCommand::Import { file },
+        } => screen::import_calendar(&c, &file),
         Command::CheckConfig => {
             println!("{c:#?}");
             println!("database: {}", redact_url(&c.database_url()));

@@ -283,3 +283,175 @@ fn import_a_gbk_file_with_a_bad_row_then_its_valid_rows_then_again() {
         text(&o)
     );
 }
+
+fn read_lines(path: &std::path::Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    r.records()
+        .map(|x| x.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The synthetic data's labels are what a correct screening gives: every
+/// planted violation and 资料不全 found (recall 1.0), nothing else (precision 1.0).
+#[test]
+fn demo_data_screened_gives_exactly_the_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let o = xingjian(
+        p,
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--name",
+            "管理员",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let gen_dir = p.join("gen");
+    let o = xingjian(
+        p,
+        &[
+            "demo-data",
+            "--cases",
+            "3000",
+            "--out",
+            gen_dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    for f in [
+        "officers.csv",
+        "vehicle_permits.csv",
+        "penalty_cases.csv",
+        "compulsory_measures.csv",
+    ] {
+        let o = xingjian(p, &["import", gen_dir.join(f).to_str().unwrap()], None);
+        assert!(o.status.success(), "{f}: {}", text(&o));
+    }
+    let out = p.join("hits.csv");
+    let o = xingjian(
+        p,
+        &[
+            "screen",
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    let header = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        header.starts_with(
+            "\u{feff}rule_id,outcome,table,agency,record_key,rule_version,explanation"
+        )
+    );
+    let got: std::collections::BTreeSet<(String, String, String)> = read_lines(&out)
+        .into_iter()
+        .map(|l| (l[0].clone(), l[1].clone(), l[4].clone()))
+        .collect();
+    let want: std::collections::BTreeSet<(String, String, String)> =
+        read_lines(&gen_dir.join("labels.csv"))
+            .into_iter()
+            .map(|l| (l[0].clone(), l[1].clone(), l[4].clone()))
+            .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missed {} (first {:?}), unexpected {} (first {:?})",
+        missing.len(),
+        missing.iter().take(10).collect::<Vec<_>>(),
+        extra.len(),
+        extra.iter().take(10).collect::<Vec<_>>()
+    );
+    // every core rule has planted lines
+    let rules: std::collections::BTreeSet<&str> = want.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(rules.len(), 22, "{rules:?}");
+
+    // The same input and rule versions give the same lines, as JSON Lines too.
+    let again = p.join("again.csv");
+    let o = xingjian(
+        p,
+        &[
+            "screen",
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            again.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
+    let jsonl = p.join("hits.jsonl");
+    let o = xingjian(
+        p,
+        &[
+            "screen",
+            "--as-of",
+            "2026-06-30",
+            "--rule",
+            "XQZ-19",
+            "--out",
+            jsonl.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["rule_id"], "XQZ-19");
+    assert!(first["explanation"].as_str().unwrap().contains("第十九条"));
+
+    let o = xingjian(
+        p,
+        &["screen", "--rule", "NOPE", "--out", jsonl.to_str().unwrap()],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("没有编号为“NOPE”的规则"), "{}", text(&o));
+}
+
+#[test]
+fn a_bad_rule_file_stops_with_its_name_and_a_tuned_parameter_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("rules")).unwrap();
+    std::fs::write(
+        p.join("rules/params.toml"),
+        "[XCF-51]\nindividual_limit = 300\n",
+    )
+    .unwrap();
+    let o = xingjian(p, &["rules"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("共 22 条规则"), "{}", text(&o));
+
+    std::fs::write(
+        p.join("rules/LOCAL-1.toml"),
+        "id = \"LOCAL-1\"\nversion = 1\ntitle = \"t\"\ntable = \"penalty_cases\"\ndimensions = [\"执法不规范\"]\n\
+         severity = \"review\"\nrequires = []\nsql = \"SELECT nope FROM penalty_cases\"\n\
+         [[legal_basis]]\nlaw = \"l\"\narticle = \"a\"\nversion = \"2021-01-22\"\ntext = \"x\"\n",
+    )
+    .unwrap();
+    let o = xingjian(p, &["rules"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("LOCAL-1"), "{}", text(&o));
+}

@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub struct Objects {
     store: Arc<dyn ObjectStore>,
     url: String,
+    /// The directory, for a local store (absolute).
+    root: Option<std::path::PathBuf>,
 }
 
 impl Objects {
@@ -17,10 +19,13 @@ impl Objects {
     pub fn local(dir: &std::path::Path) -> Result<Self, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("无法创建数据集目录 {}：{e}", dir.display()))?;
-        let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| e.to_string())?;
+        let root = std::fs::canonicalize(dir)
+            .map_err(|e| format!("无法访问数据集目录 {}：{e}", dir.display()))?;
+        let store = LocalFileSystem::new_with_prefix(&root).map_err(|e| e.to_string())?;
         Ok(Self {
             store: Arc::new(store),
-            url: format!("file://{}", dir.display()),
+            url: format!("file://{}", root.display()),
+            root: Some(root),
         })
     }
 
@@ -37,6 +42,11 @@ impl Objects {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The file behind `path`, for a local store (what the rule engine reads).
+    pub fn local_path(&self, path: &str) -> Option<std::path::PathBuf> {
+        self.root.as_ref().map(|r| r.join(path))
     }
 
     /// Write `bytes` at `path` (atomically: readers never see a partial object).

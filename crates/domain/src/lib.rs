@@ -7,6 +7,7 @@ mod actor;
 mod agency;
 mod error;
 mod ids;
+pub mod mask;
 mod role;
 mod user;
 

@@ -17,6 +17,7 @@ mod error;
 mod imports;
 mod migrate;
 mod scope;
+mod screenings;
 mod sql;
 mod time;
 mod users;
@@ -28,6 +29,9 @@ pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use error::{StoreError, StoreResult};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
 pub use migrate::{MIGRATIONS, MigrationReport};
+pub use screenings::{
+    AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
+};
 pub use time::now_utc;
 pub use users::{UserFilter, UserUpdate};
 

@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0001_foundation.sql"),
     ),
     (2, "imports", include_str!("../migrations/0002_imports.sql")),
+    (
+        3,
+        "screenings",
+        include_str!("../migrations/0003_screenings.sql"),
+    ),
 ];
 
 /// What a migration run did.

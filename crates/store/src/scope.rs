@@ -57,3 +57,8 @@ pub(crate) fn datasets(actor: &Actor, table_alias: &str) -> Sql {
         _ => Sql::new("1 = 0"),
     }
 }
+
+/// Screening lines: staff see all; a liaison only lines about its own agency.
+pub(crate) fn screening_hits(actor: &Actor, table_alias: &str) -> Sql {
+    datasets(actor, table_alias)
+}

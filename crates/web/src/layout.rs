@@ -67,6 +67,8 @@ impl Layout {
             Some("saved") => Some("已保存。"),
             Some("password") => Some("密码已重置，该账号的全部会话已注销。"),
             Some("password_changed") => Some("密码已修改，请用新密码重新登录。"),
+            Some("imported") => Some("已导入。"),
+            Some("duplicate") => Some("该文件与已导入的文件完全相同，未重复导入。"),
             _ => None,
         };
         self

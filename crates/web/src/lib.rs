@@ -45,6 +45,9 @@ impl Default for WebSettings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<WebSettings>,
+    /// Rules, engine and the object store: set by the server; without it the
+    /// upload and screening pages say that they are not configured.
+    pub screener: Option<Arc<xingjian_screening::Screener>>,
 }
 
 impl AppState {
@@ -52,7 +55,13 @@ impl AppState {
         Self {
             store,
             settings: Arc::new(settings),
+            screener: None,
         }
+    }
+
+    pub fn with_screener(mut self, s: xingjian_screening::Screener) -> Self {
+        self.screener = Some(Arc::new(s));
+        self
     }
 }
 

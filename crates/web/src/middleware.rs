@@ -26,7 +26,9 @@ pub const SESSION_COOKIE: &str = "xj_session";
 pub const LOGIN_CSRF_COOKIE: &str = "xj_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const FORM_LIMIT: usize = 1024 * 1024;
-const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Upper bound of any request body; handlers' extractors set lower ones
+/// (axum's default 2 MiB), the upload page its own.
+const BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -112,12 +114,22 @@ async fn presented_token(req: Request) -> Result<(Option<String>, Request), WebE
         let t = t.to_owned();
         return Ok((Some(t), req));
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    // A file upload without script carries the token in its action URL: the
+    // multipart body is streamed to the handler, not buffered here.
+    if content_type.starts_with("multipart/form-data") {
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<CsrfField>(q).ok())
+            .and_then(|f| f.csrf);
+        return Ok((token, req));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();

@@ -19,4 +19,40 @@
       if (dirty) { e.preventDefault(); e.returnValue = ""; }
     });
   });
+  // Uploads show their progress; the server's answer replaces the page.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.XMLHttpRequest || !window.FormData) { return; }
+      e.preventDefault();
+      var bar = form.querySelector("progress");
+      var text = form.querySelector(".progress-text");
+      var button = form.querySelector("button[type=submit]");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action"));
+      xhr.setRequestHeader("X-CSRF-Token", token);
+      xhr.upload.addEventListener("progress", function (ev) {
+        if (!ev.lengthComputable) { return; }
+        var pct = Math.round((ev.loaded / ev.total) * 100);
+        bar.hidden = false;
+        bar.value = pct;
+        text.textContent = pct < 100 ? "已上传 " + pct + "%" : "上传完成，正在检查和导入……";
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL && xhr.responseURL.indexOf("/imports?") === -1 && xhr.status < 400) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        button.disabled = false;
+        text.textContent = "上传失败：网络中断，请重试。";
+      });
+      button.disabled = true;
+      text.textContent = "正在上传……";
+      xhr.send(new FormData(form));
+    });
+  });
 })();

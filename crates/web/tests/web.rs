@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{PW, TestApp, meta_csrf};
+use common::{Browser, PW, TestApp, meta_csrf};
 use serde_json::{Value, json};
 use xingjian_store::{AuditFilter, PageRequest};
 use xingjian_testkit::both;
@@ -840,3 +840,194 @@ both!(
         app.stop().await;
     }
 );
+
+async fn wait_for_run(b: &Browser, id: &str) -> String {
+    for _ in 0..600 {
+        let html = b
+            .get(&format!("/screenings/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        if html.contains("data-testid=\"run-status\">已完成") {
+            return html;
+        }
+        assert!(!html.contains("筛查失败"), "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("screening did not finish");
+}
+
+both!(upload_screen_browse_and_scope, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    xingjian_synthetic::generate(xingjian_synthetic::Options::for_cases(600), dir.path()).unwrap();
+    let b = app.login("prosecutor").await;
+
+    // Upload: a file with a bad row is refused whole, and says which row.
+    let mut bad = std::fs::read_to_string(dir.path().join("officers.csv")).unwrap();
+    bad.push_str("X9,某,区交通运输局,执法人员,2015-13-01,2030-12-31\n");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bad.into_bytes()).file_name("officers.csv"),
+    );
+    let r = b
+        .client
+        .post(b.url("/imports"))
+        .header("X-CSRF-Token", &b.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("证件有效期起") && html.contains("整个文件未导入"),
+        "{html}"
+    );
+
+    // Without the token the upload is refused.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(dir.path().join("officers.csv")).unwrap())
+            .file_name("officers.csv"),
+    );
+    let r = b
+        .client
+        .post(b.url("/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    for f in [
+        "officers.csv",
+        "vehicle_permits.csv",
+        "penalty_cases.csv",
+        "compulsory_measures.csv",
+    ] {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(dir.path().join(f)).unwrap())
+                .file_name(f),
+        );
+        // the no-script form carries the token in its action URL
+        let r = b
+            .client
+            .post(b.url(&format!("/imports?_csrf={}", b.csrf)))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{f}");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("notice=imported")
+        );
+    }
+
+    // Start a screening of everything; it runs in the background.
+    let page = b.get("/screenings").await.text().await.unwrap();
+    assert!(page.contains("XQZ-24-DECISION") && page.contains("penalty_cases.csv"));
+    let ids: Vec<String> = page
+        .split("name=\"dataset\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|i| ("dataset", i.as_str())).collect();
+    let rules = xingjian_rules::rule::load(None).unwrap();
+    for r in &rules {
+        fields.push(("rule", r.rule.id.as_str()));
+    }
+    fields.push(("as_of", xingjian_synthetic::AS_OF));
+    let r = b.post("/screenings", &fields).await;
+    assert_eq!(r.status(), 303);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    let id = loc.rsplit('/').next().unwrap().to_owned();
+    let html = wait_for_run(&b, &id).await;
+    assert!(
+        html.contains("XQZ-24-DECISION") && html.contains("按规则统计"),
+        "{html}"
+    );
+
+    // The stored lines equal the labels.
+    let labels = std::fs::read_to_string(dir.path().join("labels.csv")).unwrap();
+    let want: std::collections::BTreeSet<(String, String, String)> = labels
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].to_owned(), c[1].to_owned(), c[4].to_owned())
+        })
+        .collect();
+    let csv = b
+        .get(&format!("/screenings/{id}/hits.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let got: std::collections::BTreeSet<(String, String, String)> = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].to_owned(), c[1].to_owned(), c[4].to_owned())
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // Filter by rule and open a hit: explanation, article text, masked source row.
+    let html = b
+        .get(&format!("/screenings/{id}?rule=XQZ-19&outcome=hit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let hit_id = html
+        .split("href=\"/screening-hits/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let hit = b
+        .get(&format!("/screening-hits/{hit_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hit.contains("第十九条 情况紧急") && hit.contains("实施时间") && hit.contains("王*"),
+        "{hit}"
+    );
+
+    // Officer filter finds exactly that officer's lines.
+    let html = b
+        .get(&format!("/screenings/{id}?officer=JT-AUX"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("XCF-42") && !html.contains("XQZ-19</code>"),
+        "{html}"
+    );
+
+    // A liaison may not screen, nor read the office's lines.
+    let l = app.login("liaison.ga").await;
+    assert_eq!(l.get("/screenings").await.status(), 403);
+    assert_eq!(
+        l.get(&format!("/screening-hits/{hit_id}")).await.status(),
+        404
+    );
+    let denied = audit_actions(&app, "access.denied").await;
+    assert!(denied.iter().any(|a| a.entity == "screening_hit"));
+    app.stop().await;
+});

@@ -4,6 +4,7 @@ mod admin;
 mod agencies;
 mod home;
 mod imports;
+mod screenings;
 mod session;
 
 use crate::AppState;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(agencies::routes())
         .merge(admin::routes())
         .merge(imports::routes())
+        .merge(screenings::routes())
 }
 
 /// Render a template or an error page.

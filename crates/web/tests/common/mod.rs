@@ -13,6 +13,7 @@ pub struct TestApp {
     pub base: String,
     pub store: Store,
     db: TestDb,
+    _objects: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -57,13 +58,20 @@ impl TestApp {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let objects = tempfile::tempdir().unwrap();
+        let screener = xingjian_screening::Screener {
+            engine: xingjian_rules::Engine::new(xingjian_calendar::WorkCalendar::default_cn()),
+            rules: xingjian_rules::rule::load(None).unwrap(),
+            objects: xingjian_datasets::Objects::local(objects.path()).unwrap(),
+        };
         let state = AppState::new(
             store.clone(),
             WebSettings {
                 office_name: "上街区人民检察院".into(),
                 ..Default::default()
             },
-        );
+        )
+        .with_screener(screener);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             xingjian_web::serve(listener, state, async move {
@@ -76,6 +84,7 @@ impl TestApp {
             base,
             store,
             db,
+            _objects: objects,
             stop: Some(tx),
             server,
         };

@@ -1,0 +1,66 @@
+"""Run four rules' queries with DuckDB on the same Parquet datasets and compare
+with Xingjian's per-rule times and counts (from `xingjian screen`'s log).
+
+The rule files are read as Xingjian reads them; a few DataFusion function names
+are mapped to DuckDB's (same meaning), everything else is the rule's own SQL.
+"""
+import glob
+import os
+import re
+import sys
+import time
+import tomllib
+
+import duckdb
+
+RULES = ["PERMIT-HELD", "REPEAT-OVERLOAD", "XQZ-25", "MONTH-END-SPIKE"]
+AS_OF = "2026-06-30"
+root = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "rules", "core")
+work, log = sys.argv[1], sys.argv[2]
+
+ours = {}
+for line in open(log, encoding="utf-8"):
+    m = re.match(r"\s+(\S+)\s+命中\s+(\d+)\s+资料不全\s+(\d+)\s+(\d+) ms", line)
+    if m:
+        ours[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+
+con = duckdb.connect()
+con.execute(f"SET threads TO {os.cpu_count()}")
+objects = os.path.join(work, "data", "objects", "datasets")
+for table in ["penalty_cases", "compulsory_measures", "officers", "vehicle_permits"]:
+    files = sorted(glob.glob(os.path.join(objects, table, "*.parquet")))
+    con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({files!r})")
+con.execute("CREATE TABLE agencies (id BIGINT, name VARCHAR, kind VARCHAR)")
+con.execute("CREATE MACRO days_between(a, b) AS (b - a)")
+con.execute("CREATE MACRO seconds_between(a, b) AS (epoch(b) - epoch(a))")
+con.execute("CREATE MACRO to_char(t, f) AS strftime(t, f)")
+
+
+def sql_of(rule_id):
+    with open(os.path.join(root, rule_id + ".toml"), "rb") as f:
+        rule = tomllib.load(f)
+    sql = rule["sql"].replace("${as_of}", f"DATE '{AS_OF}'")
+    for name, p in rule.get("params", {}).items():
+        v = p["default"]
+        lit = str(v) if isinstance(v, (int, float)) else f"'{v}'"
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            lit = f"DATE '{v}'"
+        sql = sql.replace("${" + name + "}", lit)
+    # DataFusion's ordered-aggregate first_value is DuckDB's first
+    sql = re.sub(r"\bfirst_value\(", "first(", sql)
+    return (
+        "SELECT count(*) FILTER (WHERE violated) AS hits, count(*) FILTER (WHERE violated IS NULL) AS incomplete "
+        f"FROM ({sql}) r WHERE violated IS NOT FALSE"
+    )
+
+
+print(f"{'rule':<18} {'xingjian ms':>12} {'duckdb ms':>10} {'ratio':>6}  counts (ours / duckdb)")
+for rid in RULES:
+    q = sql_of(rid)
+    con.execute(q).fetchall()  # warm the file cache like our run did
+    t0 = time.perf_counter()
+    hits, incomplete = con.execute(q).fetchone()
+    ms = (time.perf_counter() - t0) * 1000
+    h, i, our_ms = ours.get(rid, (None, None, None))
+    ratio = f"{our_ms / ms:.2f}" if our_ms is not None else "?"
+    print(f"{rid:<18} {our_ms:>12} {ms:>10.0f} {ratio:>6}  {h}/{i} vs {hits}/{incomplete}")
