@@ -174,7 +174,10 @@ pub const COMPULSORY_MEASURES: &[Column] = &[
 
 pub const OFFICERS: &[Column] = &[
     col("执法证号", "officer_id", Text, true),
-    personal("姓名", "name", Text),
+    Column {
+        required: true,
+        ..personal("姓名", "name", Text)
+    },
     col("执法机关", "agency", Text, true),
     col("人员类别", "category", Choice(OFFICER_CATEGORIES), true),
     col("证件有效期起", "valid_from", Date, false),

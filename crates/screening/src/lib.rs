@@ -93,12 +93,12 @@ impl Screener {
             return Err(ScreeningError::Invalid("请至少选择一条规则".into()));
         }
         let datasets = store.list_datasets(sel.dataset_ids.as_deref()).await?;
-        if let Some(ids) = &sel.dataset_ids {
-            if let Some(missing) = ids.iter().find(|id| !datasets.iter().any(|d| &d.id == *id)) {
-                return Err(ScreeningError::Invalid(format!(
-                    "没有编号为“{missing}”的数据集"
-                )));
-            }
+        if let Some(ids) = &sel.dataset_ids
+            && let Some(missing) = ids.iter().find(|id| !datasets.iter().any(|d| &d.id == *id))
+        {
+            return Err(ScreeningError::Invalid(format!(
+                "没有编号为“{missing}”的数据集"
+            )));
         }
         if datasets.is_empty() {
             return Err(ScreeningError::Invalid(

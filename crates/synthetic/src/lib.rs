@@ -330,7 +330,7 @@ impl Gen {
     fn clean_measure(&mut self, i: u64) -> Row {
         let mut r = Row::new(&MEASURE_COLUMNS);
         let start = self.day_between("2022-01-01", "2026-05-31");
-        let transport = i % 2 == 0;
+        let transport = i.is_multiple_of(2);
         let agency = if transport { TRANSPORT } else { POLICE };
         let held = self.rng.gen_range(1..=30);
         r.set("措施编号", format!("M{i:09}"))
@@ -418,7 +418,7 @@ impl Gen {
                 r.set("告知日期", ds(d));
                 self.label("XCF-44", "hit", t, TRANSPORT, &k);
             }
-            5 | 6 | 7 | 8 => {
+            5..=8 => {
                 // 90 days exactly; 91; 91 with approval; 91 with approval unknown
                 let filing = date(r.get("立案日期"));
                 let days = if s == 5 { 90 } else { 91 };
@@ -473,7 +473,7 @@ impl Gen {
                     .set("告知日期", ds(v + Duration::days(5)))
                     .set("决定日期", decision)
                     .set("送达方式", "留置");
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     r.set("送达日期", due);
                 } else {
                     r.set("送达日期", ds(date(due) + Duration::days(1)));
@@ -531,7 +531,7 @@ impl Gen {
                 r.set("收缴方式", "当场收缴");
                 self.label("XCF-68", "hit", t, TRANSPORT, &k);
             }
-            23 | 24 | 25 | 26 => {
+            23..=26 => {
                 let (v, f) = match s {
                     23 => ("2022-03-01", "2024-03-01"),
                     24 => ("2022-03-01", "2024-03-02"),
@@ -594,7 +594,7 @@ impl Gen {
                 let v = date(r.get("违法行为发生日期"));
                 r.set(
                     "违法类型",
-                    if s % 2 == 0 {
+                    if s.is_multiple_of(2) {
                         "网约车非法经营"
                     } else {
                         "非法营运"
@@ -721,7 +721,7 @@ impl Gen {
                 r.set("执法人员", "JT002;JT-NOBODY");
                 self.label("XQZ-18-OFFICERS", "incomplete", t, TRANSPORT, &k);
             }
-            12 | 13 | 14 => {
+            12..=14 => {
                 let st = format!("{} 09:30:00", ds(start));
                 r.set("实施时间", st).set("情况紧急", "是");
                 match s {

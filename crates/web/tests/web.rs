@@ -861,12 +861,12 @@ async fn wait_for_run(b: &Browser, id: &str) -> String {
 both!(upload_screen_browse_and_scope, |backend| async move {
     let app = TestApp::start(backend).await;
     let dir = tempfile::tempdir().unwrap();
-    xingjian_synthetic::generate(xingjian_synthetic::Options::for_cases(600), dir.path()).unwrap();
+    xingjian_synthetic::generate(xingjian_synthetic::Options::for_cases(2000), dir.path()).unwrap();
     let b = app.login("prosecutor").await;
 
     // Upload: a file with a bad row is refused whole, and says which row.
     let mut bad = std::fs::read_to_string(dir.path().join("officers.csv")).unwrap();
-    bad.push_str("X9,某,区交通运输局,执法人员,2015-13-01,2030-12-31\n");
+    bad.push_str("X9,,区交通运输局,执法人员,2015-01-01,2030-12-31\n");
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bad.into_bytes()).file_name("officers.csv"),
@@ -882,7 +882,7 @@ both!(upload_screen_browse_and_scope, |backend| async move {
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("证件有效期起") && html.contains("整个文件未导入"),
+        html.contains("姓名") && html.contains("整个文件未导入"),
         "{html}"
     );
 
@@ -1015,8 +1015,9 @@ both!(upload_screen_browse_and_scope, |backend| async move {
         .text()
         .await
         .unwrap();
+    let table = html.split("data-testid=\"hits\"").nth(1).unwrap();
     assert!(
-        html.contains("XCF-42") && !html.contains("XQZ-19</code>"),
+        table.contains("XCF-42") && !table.contains("XQZ-19</code>"),
         "{html}"
     );
 
