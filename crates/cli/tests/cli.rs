@@ -455,3 +455,122 @@ fn a_bad_rule_file_stops_with_its_name_and_a_tuned_parameter_applies() {
     assert!(!o.status.success());
     assert!(text(&o).contains("LOCAL-1"), "{}", text(&o));
 }
+
+/// GBK, XLSX and English-header copies of the same records give the same lines.
+#[test]
+fn gbk_xlsx_and_english_headers_give_identical_hits() {
+    let gen_root = tempfile::tempdir().unwrap();
+    let gen_dir = gen_root.path().join("gen");
+    let o = xingjian(
+        gen_root.path(),
+        &[
+            "demo-data",
+            "--cases",
+            "1400",
+            "--out",
+            gen_dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let original = std::fs::read_to_string(gen_dir.join("penalty_cases.csv")).unwrap();
+    let original = original.trim_start_matches('\u{feff}');
+    let (header, body) = original.split_once('\n').unwrap();
+
+    // English headers, same rows.
+    let english: Vec<String> = header
+        .split(',')
+        .map(|zh| {
+            xingjian_records::Table::PenaltyCases
+                .columns()
+                .iter()
+                .find(|c| c.zh == zh)
+                .map_or_else(|| zh.to_owned(), |c| c.en.to_owned())
+        })
+        .collect();
+    let english = format!("{}\n{body}", english.join(","));
+    // GBK bytes.
+    let (gbk, _, bad) = encoding_rs::GBK.encode(original);
+    assert!(!bad);
+    // XLSX with one sheet.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(original.as_bytes());
+    for (r, rec) in rdr.records().enumerate() {
+        for (c, v) in rec.unwrap().iter().enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    let xlsx = wb.save_to_buffer().unwrap();
+
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("utf8.csv", original.as_bytes().to_vec()),
+        ("english.csv", english.into_bytes()),
+        ("gbk.csv", gbk.into_owned()),
+        ("cases.xlsx", xlsx),
+    ];
+    let mut outputs = Vec::new();
+    for (name, bytes) in variants {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let o = xingjian(
+            p,
+            &[
+                "user",
+                "add",
+                "--username",
+                "admin",
+                "--name",
+                "管理员",
+                "--role",
+                "admin",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        for f in [
+            "officers.csv",
+            "vehicle_permits.csv",
+            "compulsory_measures.csv",
+        ] {
+            let o = xingjian(p, &["import", gen_dir.join(f).to_str().unwrap()], None);
+            assert!(o.status.success(), "{f}: {}", text(&o));
+        }
+        let file = p.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let o = xingjian(
+            p,
+            &["import", "--table", "penalty_cases", file.to_str().unwrap()],
+            None,
+        );
+        assert!(o.status.success(), "{name}: {}", text(&o));
+        let out = p.join("hits.csv");
+        let o = xingjian(
+            p,
+            &[
+                "screen",
+                "--as-of",
+                "2026-06-30",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        // The lines without the source file's hash (it differs by construction).
+        let lines: Vec<Vec<String>> = read_lines(&out)
+            .into_iter()
+            .map(|l| l[..8].to_vec())
+            .collect();
+        assert!(lines.len() > 50, "{name}: {}", lines.len());
+        outputs.push((name, lines));
+    }
+    for (name, lines) in &outputs[1..] {
+        assert_eq!(
+            lines, &outputs[0].1,
+            "{name} differs from the UTF-8 original"
+        );
+    }
+}

@@ -70,6 +70,7 @@ fn defaults(table: Table) -> Vec<(&'static str, &'static str)> {
             ("storage_fee_yuan", "0"),
         ],
         Table::Officers => vec![
+            ("name", "某某"),
             ("agency", TRANSPORT),
             ("category", "执法人员"),
             ("valid_from", "2020-01-01"),
