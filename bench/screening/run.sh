@@ -15,7 +15,7 @@ PROFILE=bench-fast
 TIME=/usr/bin/time
 
 cargo build --locked --profile "$PROFILE" --bin xingjian
-BIN=$PWD/target/$PROFILE/xingjian
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/$PROFILE/xingjian
 python3 -m pip install --quiet 'duckdb>=1.1'
 
 rm -rf "$WORK"

@@ -1,7 +1,7 @@
 // Main journeys of the foundation, as a user does them in a real browser.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, login } from "./server.mjs";
+import { startServer, launchBrowser, login, newPage } from "./server.mjs";
 
 let server;
 let browser;
@@ -16,10 +16,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function freshPage() {
-  const context = await browser.newContext({ locale: "zh-CN" });
-  return context.newPage();
-}
+const freshPage = () => newPage(browser);
 
 test("a prosecutor logs in, sees the empty work list, and logs out", async () => {
   const page = await freshPage();

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launchBrowser, login } from "./server.mjs";
+import { startServer, launchBrowser, login, newPage } from "./server.mjs";
 
 let server;
 let browser;
@@ -19,10 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function freshPage() {
-  const context = await browser.newContext({ locale: "zh-CN" });
-  return context.newPage();
-}
+const freshPage = () => newPage(browser);
 
 test("a clerk uploads a file with a bad row, sees the row, then imports the valid rows", async () => {
   const page = await freshPage();

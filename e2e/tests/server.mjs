@@ -50,6 +50,12 @@ export async function startServer() {
   };
 }
 
+// A page in a fresh context (no cookies), in Chinese.
+export async function newPage(browser) {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  return context.newPage();
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

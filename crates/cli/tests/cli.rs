@@ -284,6 +284,48 @@ fn import_a_gbk_file_with_a_bad_row_then_its_valid_rows_then_again() {
     );
 }
 
+/// Synthetic files for `cases` penalty cases, in `dir/gen`.
+fn generate(dir: &std::path::Path, cases: u32) -> std::path::PathBuf {
+    let gen_dir = dir.join("gen");
+    let n = cases.to_string();
+    let o = xingjian(
+        dir,
+        &[
+            "demo-data",
+            "--cases",
+            &n,
+            "--out",
+            gen_dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    gen_dir
+}
+
+/// A data directory with an administrator and the given files imported.
+fn office_with(dir: &std::path::Path, from: &std::path::Path, files: &[&str]) {
+    let o = xingjian(
+        dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--name",
+            "管理员",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    for f in files {
+        let o = xingjian(dir, &["import", from.join(f).to_str().unwrap()], None);
+        assert!(o.status.success(), "{f}: {}", text(&o));
+    }
+}
+
 fn read_lines(path: &std::path::Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut r = csv::ReaderBuilder::new()
@@ -300,43 +342,17 @@ fn read_lines(path: &std::path::Path) -> Vec<Vec<String>> {
 fn demo_data_screened_gives_exactly_the_labels() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    let o = xingjian(
+    let gen_dir = generate(p, 3000);
+    office_with(
         p,
+        &gen_dir,
         &[
-            "user",
-            "add",
-            "--username",
-            "admin",
-            "--name",
-            "管理员",
-            "--role",
-            "admin",
+            "officers.csv",
+            "vehicle_permits.csv",
+            "penalty_cases.csv",
+            "compulsory_measures.csv",
         ],
-        None,
     );
-    assert!(o.status.success(), "{}", text(&o));
-    let gen_dir = p.join("gen");
-    let o = xingjian(
-        p,
-        &[
-            "demo-data",
-            "--cases",
-            "3000",
-            "--out",
-            gen_dir.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    for f in [
-        "officers.csv",
-        "vehicle_permits.csv",
-        "penalty_cases.csv",
-        "compulsory_measures.csv",
-    ] {
-        let o = xingjian(p, &["import", gen_dir.join(f).to_str().unwrap()], None);
-        assert!(o.status.success(), "{f}: {}", text(&o));
-    }
     let out = p.join("hits.csv");
     let o = xingjian(
         p,
@@ -460,19 +476,7 @@ fn a_bad_rule_file_stops_with_its_name_and_a_tuned_parameter_applies() {
 #[test]
 fn gbk_xlsx_and_english_headers_give_identical_hits() {
     let gen_root = tempfile::tempdir().unwrap();
-    let gen_dir = gen_root.path().join("gen");
-    let o = xingjian(
-        gen_root.path(),
-        &[
-            "demo-data",
-            "--cases",
-            "1400",
-            "--out",
-            gen_dir.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    let gen_dir = generate(gen_root.path(), 1400);
     let original = std::fs::read_to_string(gen_dir.join("penalty_cases.csv")).unwrap();
     let original = original.trim_start_matches('\u{feff}');
     let (header, body) = original.split_once('\n').unwrap();
@@ -515,29 +519,15 @@ fn gbk_xlsx_and_english_headers_give_identical_hits() {
     for (name, bytes) in variants {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        let o = xingjian(
+        office_with(
             p,
+            &gen_dir,
             &[
-                "user",
-                "add",
-                "--username",
-                "admin",
-                "--name",
-                "管理员",
-                "--role",
-                "admin",
+                "officers.csv",
+                "vehicle_permits.csv",
+                "compulsory_measures.csv",
             ],
-            None,
         );
-        assert!(o.status.success(), "{}", text(&o));
-        for f in [
-            "officers.csv",
-            "vehicle_permits.csv",
-            "compulsory_measures.csv",
-        ] {
-            let o = xingjian(p, &["import", gen_dir.join(f).to_str().unwrap()], None);
-            assert!(o.status.success(), "{f}: {}", text(&o));
-        }
         let file = p.join(name);
         std::fs::write(&file, bytes).unwrap();
         let o = xingjian(

@@ -263,6 +263,35 @@ impl ActorStore<'_> {
         write(&mut conn, &Who::actor(self.actor), self.ctx, &entry).await
     }
 
+    /// The answer for a row the actor's scoped read did not return: `NotFound`
+    /// either way, but when the row exists (out of scope) the refusal is audited.
+    /// `table` is a fixed table name, never input.
+    pub(crate) async fn absent_or_refused(
+        &self,
+        table: &'static str,
+        id: i64,
+        action: &'static str,
+        entity: &str,
+    ) -> crate::StoreError {
+        let mut exists = Sql::new(&format!("SELECT COUNT(*) AS n FROM {table} WHERE id = "));
+        exists.bind(id);
+        let found = match exists.fetch_one(self.store.db.pool()).await {
+            Ok(row) => sqlx::Row::try_get::<i64, _>(&row, "n").unwrap_or(0) > 0,
+            Err(e) => return e.into(),
+        };
+        if found {
+            self.refuse(
+                action,
+                entity,
+                Some(id.to_string()),
+                crate::StoreError::NotFound,
+            )
+            .await
+        } else {
+            crate::StoreError::NotFound
+        }
+    }
+
     /// Record a refusal and return the error to give the caller.
     pub(crate) async fn refuse(
         &self,

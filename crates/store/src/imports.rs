@@ -268,24 +268,9 @@ impl ActorStore<'_> {
         if let Some(row) = q.fetch_optional(self.store.db.pool()).await? {
             return Ok((from_row(&row)?, row.try_get("report_json")?));
         }
-        let mut exists = Sql::new("SELECT COUNT(*) AS n FROM import_files WHERE id = ");
-        exists.bind(id);
-        if exists
-            .fetch_one(self.store.db.pool())
-            .await?
-            .try_get::<i64, _>("n")?
-            > 0
-        {
-            return Err(self
-                .refuse(
-                    "import.read",
-                    "import",
-                    Some(id.to_string()),
-                    StoreError::NotFound,
-                )
-                .await);
-        }
-        Err(StoreError::NotFound)
+        Err(self
+            .absent_or_refused("import_files", id, "import.read", "import")
+            .await)
     }
 
     /// Imports visible to the actor, newest first.

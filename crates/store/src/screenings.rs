@@ -444,24 +444,9 @@ impl ActorStore<'_> {
         if let Some(r) = q.fetch_optional(self.store.db.pool()).await? {
             return hit_from_row(&r);
         }
-        let mut exists = Sql::new("SELECT COUNT(*) AS n FROM screening_hits WHERE id = ");
-        exists.bind(id);
-        if exists
-            .fetch_one(self.store.db.pool())
-            .await?
-            .try_get::<i64, _>("n")?
-            > 0
-        {
-            return Err(self
-                .refuse(
-                    "screening_hit.read",
-                    "screening_hit",
-                    Some(id.to_string()),
-                    StoreError::NotFound,
-                )
-                .await);
-        }
-        Err(StoreError::NotFound)
+        Err(self
+            .absent_or_refused("screening_hits", id, "screening_hit.read", "screening_hit")
+            .await)
     }
 }
 

@@ -841,6 +841,18 @@ both!(
     }
 );
 
+/// (rule_id, outcome, record_key) of each line of a hit export or labels file.
+fn line_keys(csv: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    csv.trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].to_owned(), c[1].to_owned(), c[4].to_owned())
+        })
+        .collect()
+}
+
 async fn wait_for_run(b: &Browser, id: &str) -> String {
     for _ in 0..600 {
         let html = b
@@ -956,30 +968,14 @@ both!(upload_screen_browse_and_scope, |backend| async move {
 
     // The stored lines equal the labels.
     let labels = std::fs::read_to_string(dir.path().join("labels.csv")).unwrap();
-    let want: std::collections::BTreeSet<(String, String, String)> = labels
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c[0].to_owned(), c[1].to_owned(), c[4].to_owned())
-        })
-        .collect();
+    let want = line_keys(&labels);
     let csv = b
         .get(&format!("/screenings/{id}/hits.csv"))
         .await
         .text()
         .await
         .unwrap();
-    let got: std::collections::BTreeSet<(String, String, String)> = csv
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c[0].to_owned(), c[1].to_owned(), c[4].to_owned())
-        })
-        .collect();
+    let got = line_keys(&csv);
     assert_eq!(got, want);
 
     // Filter by rule and open a hit: explanation, article text, masked source row.
