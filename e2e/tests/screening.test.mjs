@@ -74,5 +74,16 @@ test("a prosecutor runs a screening and reads a hit with its article and source 
   assert.match(await page.getByTestId("explanation").textContent(), /未当场交付《行政强制措施决定书》/);
   assert.match(await page.locator("blockquote").first().textContent(), /第二十四条/);
   assert.match(await page.locator("table.record").textContent(), /决定书当场交付\s*否/);
+
+  // Two lines become one clue.
+  await page.goBack();
+  const boxes = page.getByTestId("hits").locator('input[name="hit"]');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.getByRole("button", { name: "勾选的记录生成线索" }).click();
+  await page.waitForURL(/\/clues\/\d+\?notice=created$/);
+  assert.equal(await page.getByTestId("clue-records").locator("tbody tr").count(), 2);
+  await page.getByRole("link", { name: "问题线索" }).click();
+  assert.match(await page.locator("table").textContent(), /数据筛查/);
   await page.context().close();
 });

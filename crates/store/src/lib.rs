@@ -12,6 +12,7 @@
 mod agencies;
 mod audit;
 mod auth;
+mod clues;
 mod db;
 mod error;
 mod imports;
@@ -25,6 +26,7 @@ mod users;
 pub use agencies::AgencyFilter;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
+pub use clues::{Clue, ClueRecord};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use error::{StoreError, StoreResult};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};

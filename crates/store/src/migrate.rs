@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "screenings",
         include_str!("../migrations/0003_screenings.sql"),
     ),
+    (4, "clues", include_str!("../migrations/0004_clues.sql")),
 ];
 
 /// What a migration run did.

@@ -62,3 +62,13 @@ pub(crate) fn datasets(actor: &Actor, table_alias: &str) -> Sql {
 pub(crate) fn screening_hits(actor: &Actor, table_alias: &str) -> Sql {
     datasets(actor, table_alias)
 }
+
+/// Clues are the office's own work: staff see all; liaisons and people's
+/// supervisors none (what an agency is told goes through exchanges).
+pub(crate) fn clues(actor: &Actor) -> Sql {
+    if actor.role.is_internal() && actor.role != Role::PeopleSupervisor {
+        Sql::new("1 = 1")
+    } else {
+        Sql::new("1 = 0")
+    }
+}

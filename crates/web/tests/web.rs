@@ -1017,13 +1017,45 @@ both!(upload_screen_browse_and_scope, |backend| async move {
         "{html}"
     );
 
-    // A liaison may not screen, nor read the office's lines.
+    // Two lines become a clue that links their records.
+    let html = b
+        .get(&format!("/screenings/{id}?rule=XCF-42"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let picked: Vec<String> = html
+        .split("name=\"hit\" value=\"")
+        .skip(1)
+        .take(2)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(picked.len(), 2);
+    let r = b
+        .post(
+            "/clues",
+            &[("hit", &picked[0]), ("hit", &picked[1]), ("title", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let clue = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = b.get(&clue).await.text().await.unwrap();
+    assert!(
+        page.contains("数据筛查") && page.matches("/screening-hits/").count() == 2,
+        "{page}"
+    );
+    let r = b.post("/clues", &[("title", "空")]).await;
+    assert_eq!(r.status(), 422);
+
+    // A liaison may not screen, nor read the office's lines or clues.
     let l = app.login("liaison.ga").await;
     assert_eq!(l.get("/screenings").await.status(), 403);
     assert_eq!(
         l.get(&format!("/screening-hits/{hit_id}")).await.status(),
         404
     );
+    let clue_path = clue.split('?').next().unwrap();
+    assert_eq!(l.get(clue_path).await.status(), 404);
     let denied = audit_actions(&app, "access.denied").await;
     assert!(denied.iter().any(|a| a.entity == "screening_hit"));
     app.stop().await;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod agencies;
+mod clues;
 mod home;
 mod imports;
 mod screenings;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(imports::routes())
         .merge(screenings::routes())
+        .merge(clues::routes())
 }
 
 /// Render a template or an error page.
