@@ -63,6 +63,7 @@ test("a prosecutor runs a screening and reads a hit with its article and source 
   await page.getByLabel(/截止日期/).fill("2026-06-30");
   await page.getByRole("button", { name: "开始筛查" }).click();
   await page.waitForURL(/\/screenings\/\d+$/);
+  const runUrl = page.url();
   await page.getByTestId("run-status").filter({ hasText: "已完成" }).waitFor({ timeout: 60000 });
   await page.screenshot({ path: "test-results/screening.png", fullPage: true });
   const rows = page.getByTestId("hits").locator("tbody tr");
@@ -75,8 +76,8 @@ test("a prosecutor runs a screening and reads a hit with its article and source 
   assert.match(await page.locator("blockquote").first().textContent(), /第二十四条/);
   assert.match(await page.locator("table.record").textContent(), /决定书当场交付\s*否/);
 
-  // Two lines become one clue.
-  await page.goBack();
+  // Two lines (the hit and the 资料不全 one) become one clue.
+  await page.goto(runUrl);
   const boxes = page.getByTestId("hits").locator('input[name="hit"]');
   await boxes.nth(0).check();
   await boxes.nth(1).check();
