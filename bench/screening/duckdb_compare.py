@@ -27,9 +27,15 @@ for line in open(log, encoding="utf-8"):
 con = duckdb.connect()
 con.execute(f"SET threads TO {os.cpu_count()}")
 objects = os.path.join(work, "data", "objects", "datasets")
+# Date-times are stored as Arrow Timestamp(Second), which Parquet keeps as plain
+# INT64 seconds; DuckDB reads them as BIGINT, so the view turns them back.
+REPLACE = {
+    "compulsory_measures": " REPLACE (make_timestamp(start_time * 1000000) AS start_time, "
+    "make_timestamp(approval_time * 1000000) AS approval_time)",
+}
 for table in ["penalty_cases", "compulsory_measures", "officers", "vehicle_permits"]:
     files = sorted(glob.glob(os.path.join(objects, table, "*.parquet")))
-    con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({files!r})")
+    con.execute(f"CREATE VIEW {table} AS SELECT *{REPLACE.get(table, '')} FROM read_parquet({files!r})")
 con.execute("CREATE TABLE agencies (id BIGINT, name VARCHAR, kind VARCHAR)")
 con.execute("CREATE MACRO days_between(a, b) AS (b - a)")
 con.execute("CREATE MACRO seconds_between(a, b) AS (epoch(b) - epoch(a))")
