@@ -55,6 +55,16 @@ const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     None => NaiveDate::MIN,
 };
 
+/// A date as Arrow's `Date32` (days since 1970-01-01).
+pub fn to_date32(d: NaiveDate) -> i32 {
+    i32::try_from((d - EPOCH).num_days()).unwrap_or(i32::MAX)
+}
+
+/// An Arrow `Date32` back to a date.
+pub fn from_date32(days: i32) -> Option<NaiveDate> {
+    EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
+}
+
 fn column<'a>(
     kind: ColumnKind,
     values: impl Iterator<Item = &'a Value>,
@@ -74,9 +84,7 @@ fn column<'a>(
             let mut b = Date32Builder::new();
             for v in values {
                 match v {
-                    Value::Date(d) => {
-                        b.append_value(i32::try_from((*d - EPOCH).num_days()).unwrap_or(i32::MAX))
-                    }
+                    Value::Date(d) => b.append_value(to_date32(*d)),
                     _ => b.append_null(),
                 }
             }

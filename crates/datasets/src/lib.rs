@@ -7,7 +7,9 @@ mod import;
 mod objects;
 mod report;
 
-pub use columnar::{RecordField, read_parquet, record_at, schema, to_batch, to_parquet};
+pub use columnar::{
+    RecordField, from_date32, read_parquet, record_at, schema, to_batch, to_date32, to_parquet,
+};
 pub use import::{ImportError, ImportOptions, ImportOutcome, Report, import_file};
 pub use objects::Objects;
 pub use report::{report_xlsx, safe_cell};

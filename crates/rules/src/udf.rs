@@ -37,18 +37,7 @@ impl Warnings {
     }
 }
 
-const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
-    Some(d) => d,
-    None => NaiveDate::MIN,
-};
-
-pub(crate) fn to_date(days: i32) -> Option<NaiveDate> {
-    EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
-}
-
-pub(crate) fn from_date(d: NaiveDate) -> i32 {
-    i32::try_from((d - EPOCH).num_days()).unwrap_or(i32::MAX)
-}
+use xingjian_datasets::{from_date32, to_date32};
 
 fn arrays(args: &[ColumnarValue]) -> DfResult<Vec<ArrayRef>> {
     ColumnarValue::values_to_arrays(args)
@@ -77,10 +66,10 @@ fn add_working_days(cal: Arc<WorkCalendar>, warnings: Warnings) -> ScalarUDF {
                 .map(|(d, n)| {
                     let (d, n) = (d?, n?);
                     *memo.entry((d, n)).or_insert_with(|| {
-                        let date = to_date(d)?;
+                        let date = from_date32(d)?;
                         let n = u32::try_from(n).ok()?;
                         match cal.add_working_days(date, n) {
-                            Ok(r) => Some(from_date(r)),
+                            Ok(r) => Some(to_date32(r)),
                             Err(e) => {
                                 warnings.push(e.to_string());
                                 None
@@ -108,7 +97,7 @@ fn working_days_between(cal: Arc<WorkCalendar>, warnings: Warnings) -> ScalarUDF
                 .iter()
                 .zip(to.iter())
                 .map(|(f, t)| {
-                    let (f, t) = (to_date(f?)?, to_date(t?)?);
+                    let (f, t) = (from_date32(f?)?, from_date32(t?)?);
                     match cal.working_days_between(f, t) {
                         Ok(n) => Some(i64::from(n)),
                         Err(e) => {
@@ -180,8 +169,8 @@ fn add_years() -> ScalarUDF {
                 .iter()
                 .zip(ns.iter())
                 .map(|(d, n)| {
-                    let r = add_years_date(to_date(d?)?, i32::try_from(n?).ok()?)?;
-                    Some(from_date(r))
+                    let r = add_years_date(from_date32(d?)?, i32::try_from(n?).ok()?)?;
+                    Some(to_date32(r))
                 })
                 .collect();
             Ok(ColumnarValue::Array(Arc::new(out)))
