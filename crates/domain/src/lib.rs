@@ -5,6 +5,9 @@
 
 mod actor;
 mod agency;
+pub mod case;
+pub mod clue;
+pub mod deadline;
 mod error;
 mod ids;
 pub mod mask;
@@ -13,6 +16,8 @@ mod user;
 
 pub use actor::Actor;
 pub use agency::{Agency, AgencyInput, AgencyKind};
+pub use case::{Decision, Stage};
+pub use clue::{ClueInput, ClueSource, Disposition, TriageInput, normalize_plate};
 pub use error::{FieldError, ValidationErrors};
 pub use ids::{AgencyId, UserId};
 pub use role::Role;
