@@ -12,9 +12,13 @@
 mod agencies;
 mod audit;
 mod auth;
+mod cases;
 mod clues;
 mod db;
+mod deadlines;
 mod error;
+mod field_visits;
+mod file_requests;
 mod imports;
 mod migrate;
 mod scope;
@@ -26,16 +30,23 @@ mod users;
 pub use agencies::AgencyFilter;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
-pub use clues::{Clue, ClueRecord};
+pub use cases::{
+    CaseDetail, CaseEvent, CaseFilter, EVIDENCE_KINDS, Evidence, EvidenceInput, Inquiry,
+    InquiryInput, NewCase, SupervisionCase,
+};
+pub use clues::{Clue, ClueFilter, ClueRecord, ClueReply};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
+pub use deadlines::{Deadline, DeadlineEvent, DeadlineFilter, Notification};
 pub use error::{StoreError, StoreResult};
+pub use field_visits::{FieldVisit, FieldVisitInput, Interview};
+pub use file_requests::{FileRequest, FileRequestFilter, FileRequestInput};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
 pub use migrate::{MIGRATIONS, MigrationReport};
 pub use screenings::{
     AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
 };
-pub use time::now_utc;
-pub use users::{UserFilter, UserUpdate};
+pub use time::{now_utc, today};
+pub use users::{StaffMember, UserFilter, UserUpdate};
 
 use xingjian_domain::Actor;
 
@@ -139,6 +150,30 @@ pub struct Store {
     db: Db,
     pub sessions: SessionPolicy,
     pub logins: LoginPolicy,
+    /// The working-day calendar every clock runs on.
+    pub calendar: std::sync::Arc<xingjian_calendar::WorkCalendar>,
+    /// How numbers are made (case numbers; later 文号).
+    pub numbering: Numbering,
+    /// Time limit of each case stage.
+    pub stage_limits: Vec<(
+        xingjian_domain::Stage,
+        u32,
+        xingjian_domain::deadline::ClockUnit,
+    )>,
+}
+
+/// Number patterns, see `xingjian_domain::case::format_number`.
+#[derive(Debug, Clone)]
+pub struct Numbering {
+    pub case_number: String,
+}
+
+impl Default for Numbering {
+    fn default() -> Self {
+        Self {
+            case_number: "行监〔{year}〕{seq}号".into(),
+        }
+    }
 }
 
 impl Store {
@@ -147,6 +182,9 @@ impl Store {
             db,
             sessions: SessionPolicy::default(),
             logins: LoginPolicy::default(),
+            calendar: std::sync::Arc::new(xingjian_calendar::WorkCalendar::default_cn()),
+            numbering: Numbering::default(),
+            stage_limits: xingjian_domain::case::STAGE_LIMITS.to_vec(),
         }
     }
 

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_screenings.sql"),
     ),
     (4, "clues", include_str!("../migrations/0004_clues.sql")),
+    (
+        5,
+        "workflow",
+        include_str!("../migrations/0005_workflow.sql"),
+    ),
 ];
 
 /// What a migration run did.

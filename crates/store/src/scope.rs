@@ -72,3 +72,37 @@ pub(crate) fn clues(actor: &Actor) -> Sql {
         Sql::new("1 = 0")
     }
 }
+
+/// Supervision cases, field visits, inquiries and evidence: the office's own
+/// work, like clues.
+pub(crate) fn supervision_cases(actor: &Actor) -> Sql {
+    clues(actor)
+}
+
+/// File requests: staff see all; a liaison those sent to its own agency.
+pub(crate) fn file_requests(actor: &Actor, table_alias: &str) -> Sql {
+    datasets(actor, table_alias)
+}
+
+/// Deadlines: staff see all; a liaison only the clocks of file requests sent
+/// to its own agency.
+pub(crate) fn deadlines(actor: &Actor, table_alias: &str) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(&format!(
+                "{table_alias}.subject = 'file_request' AND {table_alias}.agency_id = "
+            ));
+            s.bind(a.0);
+            s
+        }
+        (r, _) if r.is_internal() => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}
+
+/// Notifications: each user only their own.
+pub(crate) fn notifications(actor: &Actor) -> Sql {
+    let mut s = Sql::new("notifications.user_id = ");
+    s.bind(actor.user_id.0);
+    s
+}

@@ -10,6 +10,26 @@ pub(crate) fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// Today in Beijing, where every clock of the office runs.
+pub fn today() -> chrono::NaiveDate {
+    (now_utc() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// A moment as the office writes it: Beijing time to the minute, `YYYY-MM-DDTHH:MM`.
+pub(crate) fn beijing_minute(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+pub(crate) fn fmt_date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
 pub(crate) fn parse(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()

@@ -454,3 +454,38 @@ impl SystemStore<'_> {
             .try_get("n")?)
     }
 }
+
+/// A colleague as the office's staff see one: name and role, for assigning work.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct StaffMember {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl ActorStore<'_> {
+    /// The office's active staff (names and roles only), for the office's own
+    /// staff; outsiders get an empty list.
+    pub async fn staff_directory(&self) -> StoreResult<Vec<StaffMember>> {
+        if !self.actor.role.is_internal() {
+            return Ok(Vec::new());
+        }
+        let rows = Sql::new(
+            "SELECT id, display_name, role FROM users WHERE active = 1 \
+             AND role NOT IN ('liaison', 'people_supervisor', 'admin') ORDER BY id",
+        )
+        .fetch_all(self.store.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = r.try_get("role")?;
+                Ok(StaffMember {
+                    id: r.try_get("id")?,
+                    display_name: r.try_get("display_name")?,
+                    role: Role::from_code(&role)
+                        .ok_or_else(|| StoreError::Internal(format!("role {role}")))?,
+                })
+            })
+            .collect()
+    }
+}
