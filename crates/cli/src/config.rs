@@ -45,6 +45,9 @@ pub struct Config {
     pub calendar_dir: Option<PathBuf>,
     /// The office's name on every page.
     pub office_name: String,
+    /// Supervision case numbers: `{year}`, `{seq}` or `{seq:N}` (zero-padded),
+    /// e.g. `上检行监〔{year}〕{seq}号`.
+    pub case_number_pattern: String,
     /// `text` or `json`.
     pub log_format: String,
     /// Demo accounts get this password instead of random ones (tests, trainings).
@@ -81,6 +84,7 @@ impl Default for Config {
             rules_dir: None,
             calendar_dir: None,
             office_name: "上街区人民检察院".into(),
+            case_number_pattern: "上检行监〔{year}〕{seq}号".into(),
             log_format: "text".into(),
             demo_password: None,
             session: SessionConfig::default(),
@@ -189,6 +193,9 @@ impl Config {
             || self.security.login_max_failures_per_address < 1
         {
             problems.push("security.login_max_failures_* 至少为 1 / must be at least 1".into());
+        }
+        if let Err(e) = xingjian_domain::case::format_number(&self.case_number_pattern, 2026, 1) {
+            problems.push(format!("case_number_pattern：{e}"));
         }
         if self.office_name.trim().is_empty() {
             problems.push("office_name 不能为空 / office_name must not be empty".into());

@@ -194,6 +194,8 @@ async fn open_store(c: &Config) -> Result<Store> {
         address_free_failures: c.security.login_max_failures_per_address,
         ..LoginPolicy::default()
     };
+    store.calendar = std::sync::Arc::new(screen::calendar(&c.calendar_dir())?);
+    store.numbering.case_number = c.case_number_pattern.clone();
     Ok(store)
 }
 
@@ -232,6 +234,25 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Fire due reminder jobs now and every minute. Jobs live in the database,
+/// so a restart loses none; claiming them is atomic, so none fires twice.
+async fn run_reminders(store: Store) {
+    let ctx = RequestCtx::cli();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match store
+            .system(&ctx)
+            .run_due_jobs(xingjian_store::today())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "reminders sent"),
+            Err(e) => tracing::error!(error = %e, "reminder jobs failed"),
+        }
+    }
+}
+
 async fn serve(c: Config, demo_requested: bool) -> Result<()> {
     let store = open_store(&c).await?;
     let ctx = RequestCtx::cli();
@@ -250,6 +271,13 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         tracing::info!("database already has accounts; demo data not loaded again");
     }
     let screener = screen::screener(&c).await?;
+    let recomputed = store.system(&ctx).recompute_provisional_deadlines().await?;
+    if recomputed > 0 {
+        tracing::info!(
+            recomputed,
+            "provisional deadlines recomputed on the working-day calendar"
+        );
+    }
     let interrupted = store.system(&ctx).fail_interrupted_runs().await?;
     if interrupted > 0 {
         tracing::warn!(
@@ -284,7 +312,9 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         },
     )
     .with_screener(screener);
+    let reminders = tokio::spawn(run_reminders(store.clone()));
     xingjian_web::serve(listener, state, shutdown_signal()).await?;
+    reminders.abort();
     store.db().close().await;
     Ok(())
 }

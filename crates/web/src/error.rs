@@ -100,9 +100,19 @@ impl IntoResponse for WebError {
             return Redirect::to("/login").into_response();
         }
         let status = self.status();
+        // A form's problems, said in words only (field codes are for the API).
+        let message = match &self {
+            WebError::Validation(v) => v
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            other => other.to_string(),
+        };
         let page = crate::layout::ErrorPage {
             status: status.as_u16(),
-            message: self.to_string(),
+            message,
         };
         let html = askama::Template::render(&page).unwrap_or_else(|_| self.to_string());
         (status, Html(html)).into_response()

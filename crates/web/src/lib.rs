@@ -7,6 +7,7 @@
 mod api;
 mod auth;
 mod error;
+mod forms;
 mod layout;
 mod middleware;
 mod pages;

@@ -4,6 +4,8 @@
 //! login page); every state-changing call must send the session's CSRF token
 //! in `X-CSRF-Token`. Errors are `{"error": {"code", "message", "fields"}}`.
 
+mod workflow;
+
 use crate::AppState;
 use crate::auth::{ApiAuthed, MaybeAuthed};
 use crate::error::WebError;
@@ -73,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).put(update_user))
         .route("/audit", get(list_audit))
+        .merge(workflow::routes())
 }
 
 /// Errors of this module render as JSON.
@@ -90,10 +93,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<Json<T>, ApiError>;
+pub(crate) type ApiResult<T> = Result<Json<T>, ApiError>;
 
 #[derive(Serialize, ToSchema)]
-struct ApiErrorBody {
+pub(crate) struct ApiErrorBody {
     error: ApiErrorDetail,
 }
 
@@ -106,12 +109,14 @@ struct ApiErrorDetail {
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(workflow::WorkflowDoc::openapi());
+    Json(doc)
 }
 
 /// Page of results.
 #[derive(Serialize, ToSchema)]
-struct PageOf<T> {
+pub(crate) struct PageOf<T> {
     items: Vec<T>,
     total: i64,
     page: i64,
@@ -130,7 +135,7 @@ impl<T> From<xingjian_store::Page<T>> for PageOf<T> {
 }
 
 #[derive(Deserialize, IntoParams)]
-struct Paging {
+pub(crate) struct Paging {
     /// From 1.
     page: Option<i64>,
     /// 1 to 200, default 20.
@@ -138,7 +143,7 @@ struct Paging {
 }
 
 impl Paging {
-    fn request(&self) -> PageRequest {
+    pub(crate) fn request(&self) -> PageRequest {
         PageRequest::new(self.page, self.per_page)
     }
 }

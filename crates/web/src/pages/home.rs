@@ -8,7 +8,7 @@ use crate::layout::Layout;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use xingjian_store::{AgencyFilter, PageRequest};
+use xingjian_store::{AgencyFilter, ClueFilter, DeadlineFilter, FileRequestFilter, PageRequest};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -28,9 +28,70 @@ pub async fn home(State(state): State<AppState>, who: Authed) -> Result<Response
         .await?
         .total;
     let a = who.actor();
+    let one = || PageRequest::new(Some(1), Some(1));
+    let mut work = Vec::new();
+    let unread = store.unread_notifications().await?;
+    if unread > 0 {
+        work.push((format!("未读消息 {unread} 条"), "/notifications".to_owned()));
+    }
+    for (view, label) in [("overdue", "已超期"), ("due_soon", "2 个工作日内到期")] {
+        let n = store
+            .list_deadlines(
+                &DeadlineFilter {
+                    view: Some(view.into()),
+                    subject: None,
+                },
+                one(),
+            )
+            .await?
+            .total;
+        if n > 0 {
+            work.push((
+                format!("{label}的期限 {n} 项"),
+                format!("/deadlines?view={view}"),
+            ));
+        }
+    }
+    if store.may_screen() {
+        let mine = ClueFilter {
+            status: Some("open".into()),
+            assignee_id: Some(a.user_id.0),
+            ..Default::default()
+        };
+        let n = store.list_clues(&mine, one()).await?.total;
+        if n > 0 {
+            work.push((
+                format!("我承办的未处置线索 {n} 条"),
+                "/clues?status=open".to_owned(),
+            ));
+        }
+        let new = ClueFilter {
+            status: Some("new".into()),
+            ..Default::default()
+        };
+        let n = store.list_clues(&new, one()).await?.total;
+        if n > 0 {
+            work.push((format!("待分流线索 {n} 条"), "/clues?status=new".to_owned()));
+        }
+    }
+    let open_requests = store
+        .list_file_requests(
+            &FileRequestFilter {
+                status: Some("open".into()),
+            },
+            one(),
+        )
+        .await?
+        .total;
+    if open_requests > 0 {
+        work.push((
+            format!("待答复的调取卷宗 {open_requests} 件"),
+            "/file-requests?status=open".to_owned(),
+        ));
+    }
     render(&HomePage {
         greeting: format!("{}，您好。您的身份是{}。", a.display_name, a.role.label()),
-        work: Vec::new(),
+        work,
         agencies,
         is_internal: a.role.is_internal(),
         l: Layout::new("工作台", &state.settings.office_name, "home", &who),

@@ -2,7 +2,11 @@
 
 mod admin;
 mod agencies;
+mod cases;
 mod clues;
+mod deadlines;
+mod field_visits;
+mod file_requests;
 mod home;
 mod imports;
 mod screenings;
@@ -34,6 +38,10 @@ pub fn routes() -> Router<AppState> {
         .merge(imports::routes())
         .merge(screenings::routes())
         .merge(clues::routes())
+        .merge(field_visits::routes())
+        .merge(file_requests::routes())
+        .merge(cases::routes())
+        .merge(deadlines::routes())
 }
 
 /// Render a template or an error page.

@@ -1,0 +1,122 @@
+// The supervision workflow as users walk it in a real browser: a 12309 clue →
+// triage → file request → the liaison answers → a case → an inquiry → 处理决定.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, login, newPage } from "./server.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("12309 clue to a case decision, with the liaison answering the file request", async () => {
+  const p = await newPage(browser);
+  await login(p, server.url, "prosecutor");
+  await p.waitForURL(server.url + "/");
+
+  // Intake: an anonymous 12309 report about the transport bureau.
+  await p.getByRole("link", { name: "问题线索" }).click();
+  await p.getByRole("link", { name: "登记线索" }).click();
+  await p.getByLabel("来源").selectOption("12309");
+  await p.getByLabel("接收时间").fill("2026-06-01T09:30");
+  await p.getByLabel("标题（事由摘要）").fill("高铁站扣车未交付决定书");
+  await p.getByLabel("内容", { exact: true }).fill("反映人称车辆在高铁站被扣押，执法人员未当场交付《行政强制措施决定书》。");
+  await p.getByLabel("被反映的行政机关").selectOption({ label: "区交通运输局" });
+  await p.getByLabel("车牌号").fill("豫A·D1234");
+  await p.getByLabel("匿名").check();
+  await p.getByRole("button", { name: "登记" }).click();
+  await p.waitForURL(/\/clues\/\d+\?notice=created/);
+  const clueUrl = p.url().split("?")[0];
+  assert.match(await p.getByTestId("deadlines").textContent(), /12309 程序性回复.*2026-06-10/s);
+
+  // Triage: assign to myself.
+  await p.getByTestId("triage-form").locator("select[name=assignee_id]").selectOption({ label: "王检察官（检察官）" });
+  await p.getByTestId("triage-form").getByRole("button", { name: "保存" }).click();
+  await p.waitForURL(/notice=saved/);
+  assert.match(await p.getByTestId("clue-status").textContent(), /办理中/);
+
+  // File request to the bureau.
+  await p.getByRole("link", { name: "就此线索调取卷宗" }).click();
+  await p.getByLabel("调取事由").fill("高铁站扣押车辆案件卷宗");
+  await p.getByLabel("案件编号（每行一个）").fill("JT-2023-0107\nJT-2023-0108");
+  await p.getByRole("button", { name: "发出" }).click();
+  await p.waitForURL(/\/file-requests\/\d+\?notice=created/);
+  const requestUrl = p.url().split("?")[0];
+  assert.match(await p.getByTestId("file-request-status").textContent(), /待签收/);
+
+  // The bureau's liaison acknowledges and answers.
+  const l = await newPage(browser);
+  await login(l, server.url, "liaison.jt");
+  await l.waitForURL(server.url + "/");
+  assert.match(await l.getByTestId("work").textContent(), /待答复的调取卷宗 1 件/);
+  await l.goto(requestUrl);
+  await l.getByRole("button", { name: "签收" }).click();
+  await l.waitForURL(/notice=saved/);
+  await l.getByLabel("答复内容").fill("两件卷宗纸质件已移交，电子数据已导入。");
+  await l.getByRole("button", { name: "提交答复" }).click();
+  await l.waitForURL(/notice=saved/);
+  assert.match(await l.getByTestId("file-request-status").textContent(), /已答复/);
+  // The liaison cannot open the office's clue.
+  assert.equal((await l.goto(clueUrl)).status(), 404);
+  await l.context().close();
+
+  // The prosecutor sees the answer, opens a case on the clue.
+  await p.goto(requestUrl);
+  assert.match(await p.getByTestId("file-request-response").textContent(), /两件卷宗纸质件已移交/);
+  await p.goto(clueUrl);
+  await p.getByTestId("open-case-form").getByLabel("案件名称").fill("区交通运输局扣押车辆程序违法监督案");
+  await p.getByRole("button", { name: "受理为监督案件" }).click();
+  await p.waitForURL(/\/cases\/\d+\?notice=created/);
+  const caseUrl = p.url().split("?")[0];
+  assert.match(await p.getByTestId("case-number").textContent(), /上检行监〔\d{4}〕1号/);
+
+  const move = async (page, action, fields) => {
+    const form = page.locator(`form[data-action="${action}"]`);
+    for (const [label, value] of Object.entries(fields)) {
+      const field = form.getByLabel(label);
+      if ((await field.evaluate((e) => e.tagName)) === "SELECT") await field.selectOption({ label: value });
+      else await field.fill(value);
+    }
+    await form.getByRole("button", { name: action }).click();
+    await page.waitForURL(/notice=saved/);
+  };
+  await move(p, "立案", { 立案理由: "扣押车辆未当场交付决定书，涉嫌程序违法" });
+  await move(p, "开始调查核实", { 调查核实计划: "调阅卷宗，询问当事人及执法人员" });
+  assert.match(await p.getByTestId("case-stage").textContent(), /调查核实/);
+
+  // An inquiry record of the party.
+  await p.getByRole("link", { name: "记录询问" }).click();
+  await p.getByLabel("开始时间").fill("2026-06-05T09:00");
+  await p.getByLabel("结束时间").fill("2026-06-05T09:40");
+  await p.getByLabel("地点").fill("上街区人民检察院询问室");
+  await p.getByLabel("询问人（两人以上，用顿号分隔）").fill("王检察官、赵检察官助理");
+  await p.getByLabel("记录人").fill("刘书记员");
+  await p.getByLabel("被询问人").fill("张三");
+  await p.locator("select[name=interviewee_role]").selectOption("party");
+  await p.getByLabel(/问答/).fill("问：车辆被扣押时是否收到决定书？\n答：没有。");
+  await p.getByRole("button", { name: "保存" }).click();
+  await p.waitForURL(/\/cases\/\d+\?notice=saved/);
+  assert.match(await p.getByTestId("inquiries").textContent(), /第 1 次询问：张三（行政相对人）/);
+
+  await move(p, "调查终结，提请审查", { 调查核实结论: "未当场交付决定书属实" });
+  await p.context().close();
+
+  // The deputy chief decides.
+  const d = await newPage(browser);
+  await login(d, server.url, "deputy");
+  await d.waitForURL(server.url + "/");
+  await d.goto(caseUrl);
+  await move(d, "作出处理决定", { 处理决定: "提出检察建议", 决定理由: "行政强制措施程序违法，应予纠正" });
+  assert.match(await d.getByTestId("case-stage").textContent(), /处理决定/);
+  assert.match(await d.getByTestId("case-history").textContent(), /未当场交付决定书属实/);
+  await d.screenshot({ path: "test-results/case.png", fullPage: true });
+  await d.context().close();
+});
