@@ -12,8 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use xingjian_domain::{Agency, AgencyId, NewUser, Role, User, UserId, ValidationErrors};
 use xingjian_store::{
-    AgencyFilter, AuditEntry, AuditFilter, AuditRecord, Outcome, PageRequest, UserFilter,
-    UserUpdate,
+    AuditEntry, AuditFilter, AuditRecord, Outcome, PageRequest, UserFilter, UserUpdate,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -57,18 +56,6 @@ async fn require_admin(state: &AppState, who: &Authed, what: &str) -> Result<(),
     }
 }
 
-async fn all_agencies(state: &AppState, who: &Authed) -> Result<Vec<Agency>, WebError> {
-    Ok(state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .list_agencies(
-            &AgencyFilter::default(),
-            PageRequest::new(Some(1), Some(200)),
-        )
-        .await?
-        .items)
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct UsersQuery {
     q: Option<String>,
@@ -105,7 +92,7 @@ async fn users(
         .as_actor(who.actor(), &who.req)
         .list_users(&filter, PageRequest::new(q.page, None))
         .await?;
-    let agencies = all_agencies(&state, &who).await?;
+    let agencies = super::agency_choices(&state, &who).await?;
     let qs = query_string(&[("q", q.q.clone()), ("role", q.role.clone())]);
     let pager = Pager::new(&page, "/admin/users", &qs);
     let users = page
@@ -234,7 +221,7 @@ async fn user_form(
         agency_id: page.3,
         active: page.4,
         roles: roles(),
-        agencies: all_agencies(state, who).await?,
+        agencies: super::agency_choices(state, who).await?,
         errors,
         general_error,
     })?;

@@ -223,16 +223,17 @@ async fn inquiry_page(
         .as_actor(who.actor(), &who.req)
         .get_case(id)
         .await?;
-    let status = if errors.is_empty() { 200 } else { 422 };
-    let mut resp = render(&InquiryPage {
-        l: Layout::new("询问笔录", &state.settings.office_name, "cases", who),
-        c,
-        f,
-        errors,
-        roles: case::INTERVIEWEE_ROLES.to_vec(),
-    })?;
-    *resp.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    let has_errors = !errors.is_empty();
+    super::render_form(
+        &InquiryPage {
+            l: Layout::new("询问笔录", &state.settings.office_name, "cases", who),
+            c,
+            f,
+            errors,
+            roles: case::INTERVIEWEE_ROLES.to_vec(),
+        },
+        has_errors,
+    )
 }
 
 async fn inquiry_form(

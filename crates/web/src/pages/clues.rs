@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use xingjian_domain::{Agency, ClueInput, ClueSource, Disposition, TriageInput, ValidationErrors};
 use xingjian_store::{
-    AgencyFilter, Clue, ClueFilter, ClueRecord, ClueReply, Deadline, FieldVisit, PageRequest,
-    StaffMember, StoreError,
+    Clue, ClueFilter, ClueRecord, ClueReply, Deadline, FieldVisit, PageRequest, StaffMember,
+    StoreError,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -170,18 +170,6 @@ struct IntakePage {
     sources: Vec<(&'static str, &'static str)>,
 }
 
-async fn agencies(state: &AppState, who: &Authed) -> Result<Vec<Agency>, WebError> {
-    Ok(state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .list_agencies(
-            &AgencyFilter::default(),
-            PageRequest::new(Some(1), Some(200)),
-        )
-        .await?
-        .items)
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct NewQuery {
     #[serde(default, deserialize_with = "opt_i64")]
@@ -205,12 +193,12 @@ async fn intake_page(
         ),
         None => None,
     };
-    let status = if errors.is_empty() { 200 } else { 422 };
+    let has_errors = !errors.is_empty();
     let page = IntakePage {
         l: Layout::new("登记线索", &state.settings.office_name, "clues", who),
         f,
         errors,
-        agencies: agencies(state, who).await?,
+        agencies: super::agency_choices(state, who).await?,
         visit,
         duplicates,
         sources: ClueSource::ALL
@@ -219,9 +207,7 @@ async fn intake_page(
             .map(|s| (s.code(), s.label()))
             .collect(),
     };
-    let mut resp = render(&page)?;
-    *resp.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(resp)
+    super::render_form(&page, has_errors)
 }
 
 async fn new_form(

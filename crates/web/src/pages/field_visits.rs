@@ -14,9 +14,7 @@ use axum::routing::get;
 use axum_extra::extract::Form;
 use xingjian_domain::Agency;
 use xingjian_domain::clue::INTERVIEWEE_KINDS;
-use xingjian_store::{
-    AgencyFilter, Clue, ClueFilter, FieldVisit, FieldVisitInput, Interview, PageRequest,
-};
+use xingjian_store::{Clue, ClueFilter, FieldVisit, FieldVisitInput, Interview, PageRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,15 +64,7 @@ struct NewPage {
 }
 
 async fn new_form(State(state): State<AppState>, who: Authed) -> Result<Response, WebError> {
-    let agencies = state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .list_agencies(
-            &AgencyFilter::default(),
-            PageRequest::new(Some(1), Some(200)),
-        )
-        .await?
-        .items;
+    let agencies = super::agency_choices(&state, &who).await?;
     render(&NewPage {
         l: Layout::new("登记实地走访", &state.settings.office_name, "clues", &who),
         agencies,

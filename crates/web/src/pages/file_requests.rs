@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use xingjian_domain::{Agency, Role};
 use xingjian_store::{
-    AgencyFilter, Deadline, FileRequest, FileRequestFilter, FileRequestInput, ImportFile,
-    PageRequest,
+    Deadline, FileRequest, FileRequestFilter, FileRequestInput, ImportFile, PageRequest,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -106,15 +105,7 @@ async fn new_form(
     who: Authed,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, WebError> {
-    let agencies = state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .list_agencies(
-            &AgencyFilter::default(),
-            PageRequest::new(Some(1), Some(200)),
-        )
-        .await?
-        .items;
+    let agencies = super::agency_choices(&state, &who).await?;
     render(&NewPage {
         l: Layout::new(
             "调取卷宗",

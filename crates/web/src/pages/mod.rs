@@ -49,6 +49,31 @@ pub(crate) fn render(t: &impl Template) -> Result<Response, WebError> {
     Ok(Html(t.render()?).into_response())
 }
 
+/// A form page: 200 when it is fresh, 422 when it comes back with errors.
+pub(crate) fn render_form(t: &impl Template, has_errors: bool) -> Result<Response, WebError> {
+    let mut resp = render(t)?;
+    if has_errors {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// The agencies the user may choose from in a form (the registry, in scope).
+pub(crate) async fn agency_choices(
+    state: &AppState,
+    who: &crate::auth::Authed,
+) -> Result<Vec<xingjian_domain::Agency>, WebError> {
+    Ok(state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .list_agencies(
+            &xingjian_store::AgencyFilter::default(),
+            xingjian_store::PageRequest::new(Some(1), Some(200)),
+        )
+        .await?
+        .items)
+}
+
 async fn health() -> &'static str {
     "ok"
 }
