@@ -71,6 +71,23 @@ test("12309 clue to a case decision, with the liaison answering the file request
   // The prosecutor sees the answer, opens a case on the clue.
   await p.goto(requestUrl);
   assert.match(await p.getByTestId("file-request-response").textContent(), /两件卷宗纸质件已移交/);
+
+  // 逐案评查 of the two files retrieved: one has a problem on the five dimensions.
+  await p.getByRole("link", { name: "按调取的卷宗建立评查批次" }).click();
+  await p.getByLabel("批次名称").fill("高铁站扣押车辆卷宗评查");
+  await p.getByRole("button", { name: "建立" }).click();
+  await p.waitForURL(/\/reviews\/\d+\?notice=created/);
+  await p.getByRole("link", { name: "JT-2023-0107" }).click();
+  await p.getByLabel("方面").selectOption("执法不规范");
+  await p.getByLabel("问题").fill("未当场交付《行政强制措施决定书》");
+  await p.getByLabel("依据").fill("卷宗第 4 页送达回证日期晚于扣押日");
+  await p.getByRole("button", { name: "添加" }).click();
+  await p.waitForURL(/notice=saved/);
+  await p.getByRole("button", { name: "评查完毕" }).click();
+  await p.waitForURL(/notice=saved/);
+  assert.match(await p.getByTestId("review-status").textContent(), /已评查，可能存在问题/);
+  await p.getByRole("link", { name: /← 高铁站扣押车辆卷宗评查/ }).click();
+  assert.match(await p.getByTestId("review-summary").textContent(), /可能存在问题\s*1 件/);
   await p.goto(clueUrl);
   await p.getByTestId("open-case-form").getByLabel("案件名称").fill("区交通运输局扣押车辆程序违法监督案");
   await p.getByRole("button", { name: "受理为监督案件" }).click();

@@ -66,6 +66,33 @@ pub enum ImportError {
     Storage(String),
 }
 
+/// Keep an uploaded document (a scanned file page, a PDF, an image) by its
+/// hash: `documents/<sha256>/<name>`. Returns (sha256, location).
+pub async fn store_document(
+    objects: &Objects,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(String, String), String> {
+    let sha = sha256_hex(bytes);
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let location = format!("documents/{sha}/{safe}");
+    if !objects.exists(&location).await {
+        objects
+            .put(&location, bytes::Bytes::copy_from_slice(bytes))
+            .await?;
+    }
+    Ok((sha, location))
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

@@ -10,6 +10,6 @@ mod report;
 pub use columnar::{
     RecordField, from_date32, read_parquet, record_at, schema, to_batch, to_date32, to_parquet,
 };
-pub use import::{ImportError, ImportOptions, ImportOutcome, Report, import_file};
+pub use import::{ImportError, ImportOptions, ImportOutcome, Report, import_file, store_document};
 pub use objects::Objects;
 pub use report::{report_xlsx, safe_cell};

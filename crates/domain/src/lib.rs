@@ -20,5 +20,14 @@ pub use case::{Decision, Stage};
 pub use clue::{ClueInput, ClueSource, Disposition, TriageInput, normalize_plate};
 pub use error::{FieldError, ValidationErrors};
 pub use ids::{AgencyId, UserId};
+
+/// The five problem dimensions of the seed's file review (五个方面).
+pub const DIMENSIONS: [&str; 5] = [
+    "逐利执法",
+    "执法不规范",
+    "执法方式简单僵化",
+    "执法粗暴",
+    "执法寻租",
+];
 pub use role::Role;
 pub use user::{NewUser, User, validate_password, validate_username};

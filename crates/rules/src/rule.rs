@@ -24,13 +24,7 @@ use std::path::Path;
 use crate::RuleError;
 
 /// Problem dimensions of the seed (五个维度).
-pub const DIMENSIONS: [&str; 5] = [
-    "逐利执法",
-    "执法不规范",
-    "执法方式简单僵化",
-    "执法粗暴",
-    "执法寻租",
-];
+pub use xingjian_domain::DIMENSIONS;
 
 const TABLES: [&str; 4] = [
     "penalty_cases",

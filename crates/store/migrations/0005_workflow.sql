@@ -219,3 +219,62 @@ CREATE TABLE notifications (
     read_at TEXT
 );
 CREATE INDEX notifications_user ON notifications(user_id, read_at);
+
+-- 逐案评查: a batch of enforcement files, each reviewed on the five dimensions.
+CREATE TABLE review_batches (
+    id @ID@,
+    title TEXT NOT NULL,
+    agency_id BIGINT NOT NULL REFERENCES agencies(id),
+    file_request_id BIGINT REFERENCES file_requests(id),
+    created_by_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE review_files (
+    id @ID@,
+    batch_id BIGINT NOT NULL REFERENCES review_batches(id),
+    case_number TEXT NOT NULL,
+    reviewer_id BIGINT REFERENCES users(id),
+    -- pending | reviewed
+    status TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    reviewed_by_name TEXT,
+    reviewed_at TEXT,
+    clue_id BIGINT REFERENCES clues(id),
+    version BIGINT NOT NULL DEFAULT 1,
+    UNIQUE (batch_id, case_number)
+);
+
+-- 评查意见: suggested by a screening line or written by the reviewer.
+CREATE TABLE findings (
+    id @ID@,
+    review_file_id BIGINT NOT NULL REFERENCES review_files(id),
+    hit_id BIGINT REFERENCES screening_hits(id),
+    rule_id TEXT,
+    dimension TEXT NOT NULL,
+    description TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '',
+    -- suggested | confirmed | dismissed
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    decided_by_name TEXT,
+    decided_at TEXT,
+    created_by_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX findings_file ON findings(review_file_id);
+
+-- Uploaded documents (scanned 卷宗 pages, PDFs, images), kept by hash in the object store.
+CREATE TABLE attachments (
+    id @ID@,
+    owner TEXT NOT NULL,
+    owner_id BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    location TEXT NOT NULL,
+    uploaded_by_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX attachments_owner ON attachments(owner, owner_id);

@@ -21,6 +21,7 @@ mod field_visits;
 mod file_requests;
 mod imports;
 mod migrate;
+mod reviews;
 mod scope;
 mod screenings;
 mod sql;
@@ -42,6 +43,7 @@ pub use field_visits::{FieldVisit, FieldVisitInput, Interview};
 pub use file_requests::{FileRequest, FileRequestFilter, FileRequestInput};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
 pub use migrate::{MIGRATIONS, MigrationReport};
+pub use reviews::{Attachment, Finding, ReviewBatch, ReviewBatchInput, ReviewFile, ReviewSummary};
 pub use screenings::{
     AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
 };

@@ -171,6 +171,12 @@ pub fn action_label(action: &str) -> &'static str {
         "deadline.pause" => "暂停期限",
         "deadline.resume" => "恢复期限",
         "deadline.extend" => "延长期限",
+        "review.create" => "建立评查批次",
+        "review.assign" => "分配评查人",
+        "review.decide" => "确认或排除筛查提示",
+        "review.finding" => "添加评查意见",
+        "review.complete" => "卷宗评查完毕",
+        "attachment.create" => "上传附件",
         _ => "",
     }
 }
@@ -189,6 +195,9 @@ pub fn entity_label(entity: &str) -> &'static str {
         "field_visit" => "实地走访",
         "file_request" => "调取卷宗",
         "deadline" => "期限",
+        "review" => "逐案评查",
+        "review_file" => "评查卷宗",
+        "attachment" => "附件",
         _ => "",
     }
 }

@@ -1058,5 +1058,241 @@ both!(upload_screen_browse_and_scope, |backend| async move {
     assert_eq!(l.get(clue_path).await.status(), 404);
     let denied = audit_actions(&app, "access.denied").await;
     assert!(denied.iter().any(|a| a.entity == "screening_hit"));
+
+    review_batch_with_suggestions_split_between_two_reviewers(&app, &b, &csv).await;
     app.stop().await;
 });
+
+/// 逐案评查 on the screened records: a hit becomes a suggested finding; two
+/// reviewers working on one file cannot overwrite each other; the batch counts
+/// flagged files by dimension; a scanned page is kept with its hash.
+async fn review_batch_with_suggestions_split_between_two_reviewers(
+    app: &TestApp,
+    b: &Browser,
+    hits_csv: &str,
+) {
+    // A hit line of the transport bureau: its record key is a case number.
+    let line = hits_csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|c| c[1] == "hit" && c[0] == "XCF-42" && c[3] == "区交通运输局")
+        .expect("an XCF-42 hit of the transport bureau");
+    let agency = app.agency_id("区交通运输局").await.to_string();
+    let numbers = format!("{}\nNO-SUCH-CASE-1\n", line[4]);
+    let r = b
+        .post(
+            "/reviews",
+            &[
+                ("title", "2023 年卷宗评查"),
+                ("agency_id", &agency),
+                ("case_numbers", &numbers),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let batch = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = b.get(&batch).await.text().await.unwrap();
+    assert!(
+        html.contains(line[4]) && html.contains("NO-SUCH-CASE-1"),
+        "{html}"
+    );
+    let file = html
+        .split("href=\"/review-files/")
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .nth(1)
+        .unwrap();
+    // Files are listed by case number; find the one with the hit.
+    let (file_with_hit, page) = {
+        let mut found = None;
+        for id in html
+            .split("href=\"/review-files/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+        {
+            let p = b
+                .get(&format!("/review-files/{id}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            if p.contains("XCF-42") {
+                found = Some((id, p));
+            }
+        }
+        found.unwrap_or_else(|| panic!("no suggested finding in {file}"))
+    };
+    assert!(page.contains("待确认（筛查提示）"), "{page}");
+    let finding = page
+        .split("data-finding=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let version = page
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Reviewer one confirms the suggestion; reviewer two, working from the same
+    // page, is told the file changed instead of overwriting it.
+    let path = format!("/review-files/{file_with_hit}");
+    let r = b
+        .post(
+            &format!("{path}/decide"),
+            &[
+                ("version", &version),
+                ("finding_id", &finding),
+                ("decision", "confirm"),
+                ("reason", "卷宗第 3 页无执法证号"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let chief = app.login("chief").await;
+    let add = |v: String| {
+        vec![
+            ("version", v),
+            ("dimension", "执法不规范".to_owned()),
+            ("description", "现场笔录无当事人签名".to_owned()),
+            ("evidence", "卷宗第 5 页".to_owned()),
+        ]
+    };
+    let stale: Vec<(&str, String)> = add(version.clone());
+    let stale: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        chief
+            .post(&format!("{path}/findings"), &stale)
+            .await
+            .status(),
+        409
+    );
+    let fresh = chief.get(&path).await.text().await.unwrap();
+    let v2 = fresh
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ok: Vec<(&str, String)> = add(v2.clone());
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        chief.post(&format!("{path}/findings"), &ok).await.status(),
+        303
+    );
+
+    // A scanned page, kept with its hash and returned byte for byte.
+    let pdf = b"%PDF-1.4 scanned page".to_vec();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(pdf.clone()).file_name("第3页.pdf"),
+    );
+    let r = b
+        .client
+        .post(b.url(&format!("{path}/attachments?_csrf={}", b.csrf)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("x.exe"),
+    );
+    let r = b
+        .client
+        .post(b.url(&format!("{path}/attachments?_csrf={}", b.csrf)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let page = b.get(&path).await.text().await.unwrap();
+    let att = page
+        .split("href=\"/attachments/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let got = b
+        .get(&format!("/attachments/{att}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), pdf.as_slice());
+    let liaison = app.login("liaison.jt").await;
+    assert_eq!(
+        liaison.get(&format!("/attachments/{att}")).await.status(),
+        404
+    );
+    assert_eq!(liaison.get(&path).await.status(), 404);
+
+    // Finished: the batch counts one flagged file, by dimension and rule.
+    let v3 = page
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        b.post(
+            &format!("{path}/complete"),
+            &[("version", &v3), ("notes", "程序不规范")]
+        )
+        .await
+        .status(),
+        303
+    );
+    let summary = b.get(&batch).await.text().await.unwrap();
+    assert!(
+        summary.contains("可能存在问题</dt><dd>1 件") && summary.contains("执法不规范"),
+        "{summary}"
+    );
+    assert!(summary.contains("<code>XCF-42</code>") && summary.contains("<code>人工发现</code>"));
+    // The flagged file becomes a clue.
+    let page = b.get(&path).await.text().await.unwrap();
+    let v4 = page
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = b.post(&format!("{path}/clue"), &[("version", &v4)]).await;
+    assert_eq!(r.status(), 303);
+    let clue = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        b.get(&clue)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("逐案评查发现问题")
+    );
+}

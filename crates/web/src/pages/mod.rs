@@ -9,6 +9,7 @@ mod field_visits;
 mod file_requests;
 mod home;
 mod imports;
+mod reviews;
 mod screenings;
 mod session;
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(file_requests::routes())
         .merge(cases::routes())
         .merge(deadlines::routes())
+        .merge(reviews::routes())
 }
 
 /// Render a template or an error page.
