@@ -48,6 +48,9 @@ pub struct Config {
     /// Supervision case numbers: `{year}`, `{seq}` or `{seq:N}` (zero-padded),
     /// e.g. `上检行监〔{year}〕{seq}号`.
     pub case_number_pattern: String,
+    /// Time limit of each case stage, overriding the defaults, e.g.
+    /// `{ accepted = "7wd", investigating = "2m", reviewing = "30d" }`.
+    pub case_stage_limits: std::collections::BTreeMap<String, String>,
     /// `text` or `json`.
     pub log_format: String,
     /// Demo accounts get this password instead of random ones (tests, trainings).
@@ -85,6 +88,7 @@ impl Default for Config {
             calendar_dir: None,
             office_name: "上街区人民检察院".into(),
             case_number_pattern: "上检行监〔{year}〕{seq}号".into(),
+            case_stage_limits: Default::default(),
             log_format: "text".into(),
             demo_password: None,
             session: SessionConfig::default(),
@@ -194,6 +198,18 @@ impl Config {
         {
             problems.push("security.login_max_failures_* 至少为 1 / must be at least 1".into());
         }
+        for (stage, limit) in &self.case_stage_limits {
+            if xingjian_domain::Stage::from_code(stage)
+                .is_none_or(|s| s == xingjian_domain::Stage::Closed)
+            {
+                problems.push(format!(
+                    "case_stage_limits：未知的阶段“{stage}”（可用 accepted、filed、investigating、reviewing、decided、following_up）"
+                ));
+            }
+            if xingjian_domain::deadline::parse_limit(limit).is_none() {
+                problems.push(format!("case_stage_limits.{stage}：期限“{limit}”无效，应如 7wd（工作日）、30d（日）、2m（月）"));
+            }
+        }
         if let Err(e) = xingjian_domain::case::format_number(&self.case_number_pattern, 2026, 1) {
             problems.push(format!("case_number_pattern：{e}"));
         }
@@ -274,8 +290,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("x.toml");
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let limits = dir.path().join("limits.toml");
+        std::fs::write(&limits, "case_number_pattern = \"{year}\"\n[case_stage_limits]\nfiled = \"15x\"\nclosed = \"1d\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
         figment::Jail::expect_with(|jail| {
             jail.clear_env();
+            let err = Config::load(Some(&limits), &Overrides::default())
+                .err()
+                .unwrap_or_default();
+            assert!(
+                err.contains("15x") && err.contains("closed") && err.contains("{seq}"),
+                "{err}"
+            );
             let err = Config::load(Some(&file), &Overrides::default())
                 .err()
                 .unwrap_or_default();

@@ -196,6 +196,16 @@ async fn open_store(c: &Config) -> Result<Store> {
     };
     store.calendar = std::sync::Arc::new(screen::calendar(&c.calendar_dir())?);
     store.numbering.case_number = c.case_number_pattern.clone();
+    for (stage, limit) in &c.case_stage_limits {
+        let (Some(stage), Some((n, unit))) = (
+            xingjian_domain::Stage::from_code(stage),
+            xingjian_domain::deadline::parse_limit(limit),
+        ) else {
+            continue; // refused earlier by Config::check
+        };
+        store.stage_limits.retain(|l| l.0 != stage);
+        store.stage_limits.push((stage, n, unit));
+    }
     Ok(store)
 }
 

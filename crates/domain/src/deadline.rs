@@ -44,6 +44,24 @@ impl ClockUnit {
     }
 }
 
+/// A limit as written in configuration: `7wd` (working days), `30d` (days), `2m` (months).
+pub fn parse_limit(s: &str) -> Option<(u32, ClockUnit)> {
+    let s = s.trim();
+    let (n, unit) = if let Some(n) = s.strip_suffix("wd") {
+        (n, ClockUnit::WorkingDays)
+    } else if let Some(n) = s.strip_suffix('d') {
+        (n, ClockUnit::Days)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, ClockUnit::Months)
+    } else {
+        return None;
+    };
+    n.parse()
+        .ok()
+        .filter(|n| (1..=3650).contains(n))
+        .map(|n| (n, unit))
+}
+
 /// A kind of clock with its legal limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
@@ -378,6 +396,16 @@ mod tests {
             .unwrap(),
             d("2026-06-17")
         );
+    }
+
+    #[test]
+    fn limits_read_from_configuration() {
+        assert_eq!(parse_limit("7wd"), Some((7, ClockUnit::WorkingDays)));
+        assert_eq!(parse_limit("30d"), Some((30, ClockUnit::Days)));
+        assert_eq!(parse_limit(" 2m "), Some((2, ClockUnit::Months)));
+        for bad in ["", "7", "0d", "x wd", "-1d", "7w"] {
+            assert_eq!(parse_limit(bad), None, "{bad}");
+        }
     }
 
     #[test]

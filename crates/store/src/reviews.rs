@@ -665,8 +665,26 @@ impl ActorStore<'_> {
         sha256: &str,
         location: &str,
     ) -> StoreResult<Attachment> {
-        if owner == "review_file" {
-            self.open_review_file(owner_id, "attachment.create").await?;
+        match owner {
+            "review_file" => {
+                self.open_review_file(owner_id, "attachment.create").await?;
+            }
+            "file_request" => {
+                // Documents answering a request: its agency's liaison, or the office.
+                let (r, _) = self.get_file_request(owner_id).await?;
+                let own = self.actor.agency_id == Some(AgencyId(r.agency_id));
+                if !(own || self.may_screen()) || r.status == "closed" {
+                    return Err(self
+                        .refuse(
+                            "attachment.create",
+                            "file_request",
+                            Some(owner_id.to_string()),
+                            StoreError::Forbidden("该调取函已办结或无权上传"),
+                        )
+                        .await);
+                }
+            }
+            _ => return Err(StoreError::Internal(format!("attachment owner {owner}"))),
         }
         let mut tx = self.store.db.pool().begin().await?;
         let mut q = Sql::new(
@@ -712,7 +730,9 @@ impl ActorStore<'_> {
         q.bind(owner)
             .push(" AND owner_id = ")
             .bind(owner_id)
-            .push(" ORDER BY id");
+            .push(" AND (");
+        q.append(scope::attachments(self.actor))
+            .push(") ORDER BY id");
         q.fetch_all(self.store.db.pool())
             .await?
             .iter()
@@ -720,14 +740,14 @@ impl ActorStore<'_> {
             .collect()
     }
 
-    /// One attachment, readable when its owner is (review files: the office's staff).
+    /// One attachment, readable when its owner is (see `scope::attachments`).
     pub async fn get_attachment(&self, id: i64) -> StoreResult<Attachment> {
         let mut q = Sql::new(
             "SELECT id, file_name, content_type, size_bytes, sha256, location, uploaded_by_name, created_at \
              FROM attachments WHERE id = ",
         );
         q.bind(id).push(" AND (");
-        q.append(scope::supervision_cases(self.actor)).push(")");
+        q.append(scope::attachments(self.actor)).push(")");
         let Some(row) = q.fetch_optional(self.store.db.pool()).await? else {
             return Err(self
                 .absent_or_refused("attachments", id, "attachment.read", "attachment")

@@ -106,3 +106,20 @@ pub(crate) fn notifications(actor: &Actor) -> Sql {
     s.bind(actor.user_id.0);
     s
 }
+
+/// Attachments: staff see all; a liaison only the documents of file requests
+/// sent to its own agency (which it uploaded in answer).
+pub(crate) fn attachments(actor: &Actor) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(
+                "attachments.owner = 'file_request' AND attachments.owner_id IN \
+                 (SELECT r.id FROM file_requests r WHERE r.agency_id = ",
+            );
+            s.bind(a.0).push(")");
+            s
+        }
+        (r, _) if r.is_internal() => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}

@@ -186,8 +186,42 @@ both!(
             )
             .await;
         assert_eq!(r.status(), 303);
+        // The liaison uploads the scanned files; only the office and that agency read them.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 JT-2023-0001".to_vec())
+                .file_name("JT-2023-0001.pdf"),
+        );
+        let r = jtl
+            .client
+            .post(jtl.url(&format!(
+                "/file-requests/{fr}/attachments?_csrf={}",
+                jtl.csrf
+            )))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
         let html = page(&p, &format!("/file-requests/{fr}")).await;
         assert!(html.contains("已答复") && html.contains("两件卷宗已于今日移交纸质件"));
+        let doc = html
+            .split("href=\"/attachments/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let got = p
+            .get(&format!("/attachments/{doc}"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(got.as_ref(), b"%PDF-1.4 JT-2023-0001");
+        assert_eq!(jtl.get(&format!("/attachments/{doc}")).await.status(), 200);
+        assert_eq!(ga.get(&format!("/attachments/{doc}")).await.status(), 404);
         // A liaison cannot read the office's clues or cases.
         assert_eq!(jtl.get(&format!("/clues/{clue}")).await.status(), 404);
 

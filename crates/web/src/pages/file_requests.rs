@@ -163,6 +163,7 @@ struct DetailPage {
     l: Layout,
     r: FileRequest,
     imports: Vec<ImportFile>,
+    attachments: Vec<xingjian_store::Attachment>,
     deadlines: Vec<Deadline>,
     /// The liaison's own imports to attach to an answer.
     own_imports: Vec<ImportFile>,
@@ -196,6 +197,7 @@ async fn detail(
         )
         .notice(q.notice.as_deref()),
         deadlines: store.deadlines_of("file_request", id).await?,
+        attachments: store.attachments_of("file_request", id).await?,
         may_close: store.may_screen(),
         r,
         imports,

@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
             "/review-files/{id}/attachments",
             post(upload).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
         )
+        .route(
+            "/file-requests/{id}/attachments",
+            post(upload_for_request).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
+        )
         .route("/attachments/{id}", get(download))
 }
 
@@ -312,15 +316,47 @@ async fn upload(
     State(state): State<AppState>,
     who: Authed,
     Path(id): Path<i64>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, WebError> {
+    // The file must be in scope before anything is stored.
+    state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .get_review_file(id)
+        .await?;
+    store_uploads(&state, &who, "review_file", id, form).await?;
+    Ok(back(id))
+}
+
+async fn upload_for_request(
+    State(state): State<AppState>,
+    who: Authed,
+    Path(id): Path<i64>,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .get_file_request(id)
+        .await?;
+    store_uploads(&state, &who, "file_request", id, form).await?;
+    Ok(Redirect::to(&format!("/file-requests/{id}?notice=saved")).into_response())
+}
+
+/// Every `file` field of an upload: type and size checked, bytes kept by
+/// hash in the object store, registered against its owner.
+async fn store_uploads(
+    state: &AppState,
+    who: &Authed,
+    owner: &'static str,
+    id: i64,
+    mut form: Multipart,
+) -> Result<(), WebError> {
     let screener = state
         .screener
         .clone()
         .ok_or_else(|| WebError::Forbidden("本服务未配置文件存储".into()))?;
     let store = state.store.as_actor(who.actor(), &who.req);
-    // The file must be in scope before anything is stored.
-    store.get_review_file(id).await?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!("上传内容无法读取（{}）", e.body_text()))
     };
@@ -351,22 +387,14 @@ async fn upload(
             })?;
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         store
-            .add_attachment(
-                "review_file",
-                id,
-                &name,
-                content_type,
-                size,
-                &sha,
-                &location,
-            )
+            .add_attachment(owner, id, &name, content_type, size, &sha, &location)
             .await?;
         saved += 1;
     }
     if saved == 0 {
         return Err(WebError::BadRequest("请选择要上传的文件".into()));
     }
-    Ok(back(id))
+    Ok(())
 }
 
 async fn download(
