@@ -360,6 +360,33 @@ both!(
         );
         assert!(html.contains("扣押时未当场交付决定书属实"));
 
+        // The same data through the API, described in the OpenAPI document, scoped alike.
+        let doc: serde_json::Value = p.get("/api/v1/openapi.json").await.json().await.unwrap();
+        for path in [
+            "/api/v1/clues",
+            "/api/v1/cases/{id}/transition",
+            "/api/v1/reviews/{id}",
+            "/api/v1/deadlines",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path}");
+        }
+        let api: serde_json::Value = p
+            .get(&format!("/api/v1/cases/{case}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["case"]["stage"], "decided");
+        assert_eq!(
+            api["inquiries"][0]["interviewee_id_number"],
+            "410***********1234"
+        );
+        let none: serde_json::Value = jtl.get("/api/v1/clues").await.json().await.unwrap();
+        assert_eq!(none["total"], 0);
+        assert_eq!(
+            jtl.get(&format!("/api/v1/cases/{case}")).await.status(),
+            404
+        );
         // Every change is in the audit log; the refused reads of out-of-scope rows too.
         let p_actor = actor(&app, "prosecutor").await;
         let ctx = RequestCtx::cli();

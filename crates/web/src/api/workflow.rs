@@ -6,13 +6,14 @@ use crate::auth::ApiAuthed;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{OpenApi, ToSchema};
 use xingjian_domain::{ClueInput, Stage, TriageInput};
 use xingjian_store::{
-    CaseDetail, CaseFilter, Clue, ClueFilter, Deadline, DeadlineFilter, FileRequest,
-    FileRequestFilter, FileRequestInput, NewCase, SupervisionCase,
+    Attachment, CaseDetail, CaseFilter, Clue, ClueFilter, Deadline, DeadlineFilter, FileRequest,
+    FileRequestFilter, FileRequestInput, Finding, NewCase, ReviewBatch, ReviewFile, ReviewSummary,
+    SupervisionCase,
 };
 
 #[derive(OpenApi)]
@@ -30,7 +31,10 @@ use xingjian_store::{
         get_case,
         open_case,
         transition_case,
-        list_deadlines
+        list_deadlines,
+        list_reviews,
+        get_review,
+        get_review_file
     ),
     components(schemas(
         Clue,
@@ -44,7 +48,14 @@ use xingjian_store::{
         NewCase,
         TransitionRequest,
         Deadline,
-        Stage
+        Stage,
+        ReviewBatch,
+        ReviewFile,
+        Finding,
+        Attachment,
+        ReviewSummary,
+        ReviewDetail,
+        ReviewFileDetail
     ))
 )]
 pub struct WorkflowDoc;
@@ -64,6 +75,76 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/transition", post(transition_case))
         .route("/deadlines", get(list_deadlines))
+        .route("/reviews", get(list_reviews))
+        .route("/reviews/{id}", get(get_review))
+        .route("/review-files/{id}", get(get_review_file))
+}
+
+/// Review batches (staff only) with their counts.
+#[utoipa::path(get, path = "/api/v1/reviews", params(Paging), responses((status = 200, body = PageOf<ReviewBatch>)))]
+async fn list_reviews(
+    State(state): State<AppState>,
+    ApiAuthed(who): ApiAuthed,
+    Query(p): Query<Paging>,
+) -> ApiResult<PageOf<ReviewBatch>> {
+    let page = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .list_review_batches(p.request())
+        .await?;
+    Ok(Json(page.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+struct ReviewDetail {
+    batch: ReviewBatch,
+    files: Vec<ReviewFile>,
+    summary: ReviewSummary,
+}
+
+/// A batch, its files and its figures by dimension and rule.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = ReviewDetail), (status = 404, body = ApiErrorBody)))]
+async fn get_review(
+    State(state): State<AppState>,
+    ApiAuthed(who): ApiAuthed,
+    Path(id): Path<i64>,
+) -> ApiResult<ReviewDetail> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let batch = store.get_review_batch(id).await?;
+    let (files, summary) = store.review_batch_files(id).await?;
+    Ok(Json(ReviewDetail {
+        batch,
+        files,
+        summary,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct ReviewFileDetail {
+    file: ReviewFile,
+    findings: Vec<Finding>,
+    attachments: Vec<Attachment>,
+}
+
+/// One reviewed file with its findings and attachments.
+#[utoipa::path(get, path = "/api/v1/review-files/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = ReviewFileDetail), (status = 404, body = ApiErrorBody)))]
+async fn get_review_file(
+    State(state): State<AppState>,
+    ApiAuthed(who): ApiAuthed,
+    Path(id): Path<i64>,
+) -> ApiResult<ReviewFileDetail> {
+    let (file, findings, attachments) = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .get_review_file(id)
+        .await?;
+    Ok(Json(ReviewFileDetail {
+        file,
+        findings,
+        attachments,
+    }))
 }
 
 /// Clues (staff only); personal data masked.
