@@ -193,7 +193,43 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// One line of an entity's history, as its detail page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor_username: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
 impl ActorStore<'_> {
+    /// The successful changes recorded for one entity, oldest first. Callers
+    /// read the entity through its own scope first: who may see the entity
+    /// may see how it came to be.
+    pub(crate) async fn history_of(&self, entity: &str, id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        let mut q = Sql::new(
+            "SELECT at, actor_username, action, detail FROM audit_log WHERE outcome = 'ok' AND entity = ",
+        );
+        q.bind(entity)
+            .push(" AND entity_id = ")
+            .bind(id.to_string())
+            .push(" ORDER BY id");
+        q.fetch_all(self.store.db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at: r.try_get("at")?,
+                    actor_username: r.try_get("actor_username")?,
+                    action: r.try_get("action")?,
+                    detail: r
+                        .try_get::<Option<String>, _>("detail")?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
     /// The audit log, newest first, as far as the actor may read it.
     pub async fn list_audit(
         &self,

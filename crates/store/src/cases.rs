@@ -183,6 +183,8 @@ pub struct NewCase {
 pub struct CaseFilter {
     pub stage: Option<String>,
     pub q: Option<String>,
+    /// newest (default) | updated | number
+    pub sort: Option<String>,
 }
 
 /// Everything on a case's page.
@@ -440,12 +442,17 @@ impl ActorStore<'_> {
                 .bind(like.as_str())
                 .push(" ESCAPE '\\')");
         }
+        let order = match f.sort.as_deref() {
+            Some("updated") => " ORDER BY s.updated_at DESC, s.id DESC",
+            Some("number") => " ORDER BY s.case_number, s.id",
+            _ => " ORDER BY s.id DESC",
+        };
         crate::paged(
             self.store.db.pool(),
             COLUMNS,
             FROM,
             w,
-            " ORDER BY s.id DESC",
+            order,
             page,
             from_row,
         )

@@ -81,6 +81,8 @@ pub struct ClueFilter {
     pub q: Option<String>,
     pub assignee_id: Option<i64>,
     pub field_visit_id: Option<i64>,
+    /// newest (default) | oldest | received
+    pub sort: Option<String>,
 }
 
 /// A reply to the person who reported a 12309 clue.
@@ -296,7 +298,11 @@ impl ActorStore<'_> {
             COLUMNS,
             FROM,
             w,
-            " ORDER BY c.id DESC",
+            match f.sort.as_deref() {
+                Some("oldest") => " ORDER BY c.id",
+                Some("received") => " ORDER BY c.received_at DESC, c.id DESC",
+                _ => " ORDER BY c.id DESC",
+            },
             page,
             from_row,
         )
@@ -653,5 +659,11 @@ impl ActorStore<'_> {
         )
         .await?;
         Ok((c.reporter_name, c.reporter_contact))
+    }
+
+    /// The clue's history (intake, triage, replies, views of personal data).
+    pub async fn clue_history(&self, id: i64) -> StoreResult<Vec<crate::HistoryEntry>> {
+        self.get_clue(id).await?;
+        self.history_of("clue", id).await
     }
 }

@@ -521,4 +521,10 @@ impl ActorStore<'_> {
         tx.commit().await?;
         Ok(self.get_file_request(id).await?.0)
     }
+
+    /// The request's history: sent, acknowledged, answered, closed.
+    pub async fn file_request_history(&self, id: i64) -> StoreResult<Vec<crate::HistoryEntry>> {
+        self.get_file_request(id).await?;
+        self.history_of("file_request", id).await
+    }
 }

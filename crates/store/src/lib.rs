@@ -29,7 +29,7 @@ mod time;
 mod users;
 
 pub use agencies::AgencyFilter;
-pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
+pub use audit::{AuditEntry, AuditFilter, AuditRecord, HistoryEntry, Outcome};
 pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
 pub use cases::{
     CaseDetail, CaseEvent, CaseFilter, EVIDENCE_KINDS, Evidence, EvidenceInput, Inquiry,

@@ -132,6 +132,16 @@ both!(
         assert_eq!(r.status(), 303, "{html}");
         let html = page(&p, &format!("/clues/{dup}")).await;
         assert!(html.contains("已处置：合并") && html.contains(&format!("/clues/{clue}")));
+        // Its history says who registered and merged it, and why.
+        assert!(
+            html.contains("登记线索") && html.contains("线索分流处置") && html.contains("同一车辆"),
+            "{html}"
+        );
+        // The list sorts by received time: the second report (received later) comes first.
+        let list = page(&p, "/clues?sort=received").await;
+        assert!(list.find("东广场非法营运").unwrap() < list.find("高铁站黑车揽客").unwrap());
+        let list = page(&p, "/clues?sort=oldest").await;
+        assert!(list.find("高铁站黑车揽客").unwrap() < list.find("东广场非法营运").unwrap());
         // A stale form is refused, not applied.
         let r = p
             .post(

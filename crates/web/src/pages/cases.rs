@@ -35,6 +35,7 @@ pub struct ListQuery {
     page: Option<i64>,
     stage: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     notice: Option<String>,
 }
 
@@ -46,6 +47,7 @@ struct ListPage {
     pager: Pager,
     stage: String,
     q: String,
+    sort: String,
     stages: Vec<(&'static str, &'static str)>,
 }
 
@@ -57,19 +59,25 @@ async fn list(
     let filter = CaseFilter {
         stage: q.stage.clone(),
         q: q.q.clone(),
+        sort: q.sort.clone(),
     };
     let page = state
         .store
         .as_actor(who.actor(), &who.req)
         .list_cases(&filter, PageRequest::new(q.page, None))
         .await?;
-    let qs = query_string(&[("stage", q.stage.clone()), ("q", q.q.clone())]);
+    let qs = query_string(&[
+        ("stage", q.stage.clone()),
+        ("q", q.q.clone()),
+        ("sort", q.sort.clone()),
+    ]);
     render(&ListPage {
         l: Layout::new("监督案件", &state.settings.office_name, "cases", &who),
         pager: Pager::new(&page, "/cases", &qs),
         cases: page.items,
         stage: q.stage.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
+        sort: q.sort.unwrap_or_default(),
         stages: Stage::ALL.iter().map(|s| (s.code(), s.label())).collect(),
     })
 }

@@ -35,6 +35,7 @@ pub struct ListQuery {
     source: Option<String>,
     status: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     reveal: Option<String>,
 }
 
@@ -47,6 +48,7 @@ struct ListPage {
     source: String,
     status: String,
     q: String,
+    sort: String,
     sources: Vec<(&'static str, &'static str)>,
 }
 
@@ -59,6 +61,7 @@ async fn list(
         source: q.source.clone(),
         status: q.status.clone(),
         q: q.q.clone(),
+        sort: q.sort.clone(),
         ..Default::default()
     };
     let page = state
@@ -70,6 +73,7 @@ async fn list(
         ("source", q.source.clone()),
         ("status", q.status.clone()),
         ("q", q.q.clone()),
+        ("sort", q.sort.clone()),
     ]);
     render(&ListPage {
         l: Layout::new("问题线索", &state.settings.office_name, "clues", &who),
@@ -78,6 +82,7 @@ async fn list(
         source: q.source.unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
+        sort: q.sort.unwrap_or_default(),
         sources: ClueSource::ALL
             .iter()
             .map(|s| (s.code(), s.label()))
@@ -268,6 +273,7 @@ struct DetailPage {
     dispositions: Vec<(&'static str, &'static str)>,
     revealed: Option<(String, String)>,
     may_handle: bool,
+    history: Vec<xingjian_store::HistoryEntry>,
 }
 
 async fn detail(
@@ -300,6 +306,7 @@ async fn detail(
         l: Layout::new(c.title.clone(), &state.settings.office_name, "clues", &who)
             .notice(q.notice.as_deref()),
         deadlines: store.deadlines_of("clue", id).await?,
+        history: store.clue_history(id).await?,
         staff: store.staff_directory().await?,
         may_handle: store.may_screen(),
         dispositions: Disposition::ALL

@@ -169,6 +169,7 @@ struct DetailPage {
     own_imports: Vec<ImportFile>,
     is_liaison: bool,
     may_close: bool,
+    history: Vec<xingjian_store::HistoryEntry>,
 }
 
 async fn detail(
@@ -198,6 +199,7 @@ async fn detail(
         .notice(q.notice.as_deref()),
         deadlines: store.deadlines_of("file_request", id).await?,
         attachments: store.attachments_of("file_request", id).await?,
+        history: store.file_request_history(id).await?,
         may_close: store.may_screen(),
         r,
         imports,
