@@ -102,6 +102,8 @@ pub struct Inquiry {
     pub signature_note: String,
     pub created_by_name: String,
     pub created_at: String,
+    /// The signed record's scan, recordings' indexes and the like.
+    pub attachments: Vec<crate::Attachment>,
 }
 
 impl Inquiry {
@@ -536,9 +538,14 @@ impl ActorStore<'_> {
                     signature_note: r.try_get("signature_note")?,
                     created_by_name: r.try_get("created_by_name")?,
                     created_at: r.try_get("created_at")?,
+                    attachments: Vec::new(),
                 })
             })
-            .collect::<StoreResult<_>>()?;
+            .collect::<StoreResult<Vec<Inquiry>>>()?;
+        let mut inquiries = inquiries;
+        for i in &mut inquiries {
+            i.attachments = self.attachments_of("inquiry", i.id).await?;
+        }
         let mut q = Sql::new(
             "SELECT id, title, kind, source, description, created_by_name, created_at FROM case_evidence WHERE case_id = ",
         );
@@ -684,7 +691,7 @@ impl ActorStore<'_> {
         self.get_case(id).await
     }
 
-    async fn case_for_investigation(
+    pub(crate) async fn case_for_investigation(
         &self,
         id: i64,
         action: &'static str,

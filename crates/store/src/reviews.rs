@@ -684,6 +684,16 @@ impl ActorStore<'_> {
                         .await);
                 }
             }
+            "inquiry" => {
+                // The inquiry's case must be readable and still under investigation.
+                let mut q = Sql::new("SELECT case_id FROM inquiries WHERE id = ");
+                q.bind(owner_id);
+                let Some(row) = q.fetch_optional(self.store.db.pool()).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                self.case_for_investigation(row.try_get("case_id")?, "attachment.create")
+                    .await?;
+            }
             _ => return Err(StoreError::Internal(format!("attachment owner {owner}"))),
         }
         let mut tx = self.store.db.pool().begin().await?;

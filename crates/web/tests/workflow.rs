@@ -334,6 +334,35 @@ both!(
             html.contains("第 1 次询问：张三（行政相对人）") && html.contains("410***********1234")
         );
         assert!(!html.contains("410106199001011234"));
+        // The signed record's scan is kept with the inquiry.
+        let inquiry_id = html
+            .split("action=\"/inquiries/")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF signed".to_vec()).file_name("询问笔录.pdf"),
+        );
+        let r = p
+            .client
+            .post(p.url(&format!(
+                "/inquiries/{inquiry_id}/attachments?case_id={case}&_csrf={}",
+                p.csrf
+            )))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(
+            page(&p, &format!("/cases/{case}"))
+                .await
+                .contains("询问笔录.pdf")
+        );
 
         assert_eq!(
             post_owned(

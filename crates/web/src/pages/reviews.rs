@@ -57,6 +57,10 @@ pub fn routes() -> Router<AppState> {
             "/file-requests/{id}/attachments",
             post(upload_for_request).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
         )
+        .route(
+            "/inquiries/{id}/attachments",
+            post(upload_for_inquiry).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
+        )
         .route("/attachments/{id}", get(download))
 }
 
@@ -341,6 +345,31 @@ async fn upload_for_request(
         .await?;
     store_uploads(&state, &who, "file_request", id, form).await?;
     Ok(Redirect::to(&format!("/file-requests/{id}?notice=saved")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct InquiryUpload {
+    case_id: i64,
+}
+
+async fn upload_for_inquiry(
+    State(state): State<AppState>,
+    who: Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<InquiryUpload>,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    // The inquiry must belong to a case the user can read.
+    let detail = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .case_detail(q.case_id)
+        .await?;
+    if !detail.inquiries.iter().any(|i| i.id == id) {
+        return Err(WebError::NotFound);
+    }
+    store_uploads(&state, &who, "inquiry", id, form).await?;
+    Ok(Redirect::to(&format!("/cases/{}?notice=saved", q.case_id)).into_response())
 }
 
 /// Every `file` field of an upload: type and size checked, bytes kept by
