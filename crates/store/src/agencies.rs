@@ -148,7 +148,7 @@ impl ActorStore<'_> {
                 )
                 .await);
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let agency = insert(&mut tx, &Who::actor(self.actor), self.ctx, input).await?;
         tx.commit().await?;
         Ok(agency)
@@ -174,7 +174,7 @@ impl ActorStore<'_> {
                 .await);
         }
         let input = input.normalized()?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let before = fetch(&mut tx, id, None)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -212,7 +212,7 @@ impl ActorStore<'_> {
 
 impl SystemStore<'_> {
     pub async fn create_agency(&self, input: AgencyInput) -> StoreResult<Agency> {
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let agency = insert(&mut tx, &Who::system(), self.ctx, input).await?;
         tx.commit().await?;
         Ok(agency)

@@ -323,7 +323,7 @@ impl SystemStore<'_> {
             .push(", ")
             .bind(user_agent.map(|s| s.chars().take(300).collect::<String>()))
             .push(")");
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         q.execute(&mut tx).await?;
         audit::write(
             &mut tx,

@@ -323,7 +323,7 @@ impl ActorStore<'_> {
         }
         let agency_id = clues.iter().find_map(|c| c.agency_id);
         let year = chrono::Datelike::year(&time::today());
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let seq = next_in_sequence(&mut tx, "case", year).await?;
         let number = case::format_number(&self.store.numbering.case_number, year, seq)
             .map_err(StoreError::Internal)?;
@@ -620,7 +620,7 @@ impl ActorStore<'_> {
             .filter_map(|f| fields.get(f.code()).map(|v| (f.code(), v.trim())))
             .collect();
         let now = time::fmt(time::now_utc());
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new("UPDATE supervision_cases SET stage = ");
         q.bind(to.code())
             .push(", decision = ")
@@ -782,7 +782,7 @@ impl ActorStore<'_> {
             e.add("signature_note", "被询问人拒绝签名的，应注明情况");
         }
         e.into_result()?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q =
             Sql::new("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM inquiries WHERE case_id = ");
         q.bind(case_id);
@@ -863,7 +863,7 @@ impl ActorStore<'_> {
             e.add("source", "请填写证据来源（如 调取自区交通运输局）");
         }
         e.into_result()?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO case_evidence (case_id, title, kind, source, description, created_by_name, created_at) VALUES (",
         );
@@ -915,7 +915,7 @@ impl ActorStore<'_> {
         if c.version != version {
             return Err(StoreError::Stale);
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new("UPDATE supervision_cases SET dispute_outcome = ");
         q.bind(outcome).push(", dispute_note = ").bind(note.trim());
         q.push(", updated_at = ").bind(time::fmt(time::now_utc()));

@@ -209,7 +209,7 @@ impl ActorStore<'_> {
             .map(|h| format!("{} {}：{}", h.rule_id, h.record_key, h.explanation))
             .collect::<Vec<_>>()
             .join("\n");
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO clues (source, title, content, agency_id, status, created_by, received_at, created_by_name, \
              created_at) VALUES ('screening_hit', ",
@@ -376,7 +376,7 @@ impl ActorStore<'_> {
         } else {
             format!("{}T00:00", input.received_at)
         };
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let now = time::fmt(time::now_utc());
         let mut q = Sql::new(
             "INSERT INTO clues (source, title, content, agency_id, status, created_by, created_by_name, created_at, \
@@ -539,7 +539,7 @@ impl ActorStore<'_> {
                 .into());
             }
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let status = if disposition.is_some() {
             "closed"
         } else {
@@ -608,7 +608,7 @@ impl ActorStore<'_> {
         if note.is_empty() {
             return Err(ValidationErrors::one("note", "请填写答复内容摘要").into());
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let n = crate::deadlines::finish(
             &mut tx,
             "clue",

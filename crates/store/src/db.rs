@@ -105,6 +105,17 @@ impl Db {
         &self.pool
     }
 
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a concurrent writer waits on `busy_timeout`
+    /// instead of failing with "database is locked" when a transaction that
+    /// began by reading tries to write.
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -496,7 +496,7 @@ impl ActorStore<'_> {
             time::parse_date(&d.due_on).ok_or_else(|| StoreError::Internal("bad due_on".into()))?;
         let started = time::parse_date(&d.started_on).unwrap_or(today);
         let unit = ClockUnit::from_code(&d.unit).unwrap_or(ClockUnit::Days);
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let (new_status, new_due, paused_on, approver) = match (action, d.status.as_str()) {
             ("pause", "running") => ("paused", due, Some(today), None),
             ("resume", "paused") => {
@@ -689,7 +689,7 @@ impl SystemStore<'_> {
             let Ok(due) = deadline::due_date(&cal, started, limit, unit) else {
                 continue;
             };
-            let mut tx = self.store.db.pool().begin().await?;
+            let mut tx = self.store.db.begin().await?;
             let mut q =
                 Sql::new("UPDATE deadlines SET provisional = 0, version = version + 1, due_on = ");
             q.bind(time::fmt_date(due))
@@ -730,7 +730,7 @@ impl SystemStore<'_> {
         let mut fired = 0;
         for j in &jobs {
             let job_id: i64 = j.try_get("id")?;
-            let mut tx = self.store.db.pool().begin().await?;
+            let mut tx = self.store.db.begin().await?;
             let mut claim = Sql::new("UPDATE jobs SET status = 'done', done_at = ");
             claim.bind(time::fmt(time::now_utc()));
             claim

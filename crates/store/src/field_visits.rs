@@ -121,7 +121,7 @@ impl ActorStore<'_> {
                 .await);
         }
         let date = input.validate()?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO field_visits (visited_on, place, agency_id, participants, notes, created_by, created_by_name, \
              created_at) VALUES (",

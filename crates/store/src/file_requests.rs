@@ -183,7 +183,7 @@ impl ActorStore<'_> {
                     .0
             }
         };
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO file_requests (agency_id, clue_id, case_id, title, case_numbers, criteria, due_on, status, \
              sent_by, sent_by_name, sent_at) VALUES (",
@@ -354,7 +354,7 @@ impl ActorStore<'_> {
         let r = self
             .file_request_step(id, version, "file_request.acknowledge", &["sent"], true)
             .await?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q =
             Sql::new("UPDATE file_requests SET status = 'acknowledged', acknowledged_by_name = ");
         q.bind(self.actor.display_name.as_str())
@@ -421,7 +421,7 @@ impl ActorStore<'_> {
                 .into());
             }
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new("UPDATE file_requests SET status = 'answered', response = ");
         q.bind(response)
             .push(", answered_by_name = ")
@@ -489,7 +489,7 @@ impl ActorStore<'_> {
                 false,
             )
             .await?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new("UPDATE file_requests SET status = 'closed', closed_at = ");
         q.bind(time::fmt(time::now_utc()));
         q.push(", version = version + 1 WHERE id = ")

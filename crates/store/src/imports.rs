@@ -152,7 +152,7 @@ impl ActorStore<'_> {
             aliases: vec![],
             kind: guess_agency_kind(name, field),
         };
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let agency = crate::agencies::insert(&mut tx, &Who::actor(self.actor), ctx, input).await?;
         let entry = AuditEntry::new(
             "agency.auto_register",
@@ -182,7 +182,7 @@ impl ActorStore<'_> {
                 .await);
         }
         let now = time::fmt(time::now_utc());
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO import_files (sha256, file_name, size_bytes, table_name, source_format, original_path, \
              rows_total, rows_imported, rows_rejected, agency_id, imported_by, imported_by_name, imported_at, report_json) VALUES (",

@@ -236,7 +236,7 @@ impl ActorStore<'_> {
         }
         e.into_result()?;
         let now = time::fmt(time::now_utc());
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO review_batches (title, agency_id, file_request_id, created_by_name, created_at) VALUES (",
         );
@@ -437,7 +437,7 @@ impl ActorStore<'_> {
         {
             return Err(ValidationErrors::one("reviewer_id", "评查人须为本院在职人员").into());
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         touch(&mut tx, id, version).await?;
         let mut q = Sql::new("UPDATE review_files SET reviewer_id = ");
         q.bind(reviewer_id).push(" WHERE id = ").bind(id);
@@ -475,7 +475,7 @@ impl ActorStore<'_> {
             )
             .into());
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         touch(&mut tx, file_id, version).await?;
         let mut q = Sql::new("UPDATE findings SET status = ");
         q.bind(if confirm { "confirmed" } else { "dismissed" })
@@ -528,7 +528,7 @@ impl ActorStore<'_> {
         }
         e.into_result()?;
         let now = time::fmt(time::now_utc());
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         touch(&mut tx, file_id, version).await?;
         let mut q = Sql::new(
             "INSERT INTO findings (review_file_id, dimension, description, evidence, status, reason, decided_by_name, \
@@ -576,7 +576,7 @@ impl ActorStore<'_> {
             )
             .into());
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         touch(&mut tx, id, version).await?;
         let mut q = Sql::new("UPDATE review_files SET status = 'reviewed', notes = ");
         q.bind(notes.trim())
@@ -644,7 +644,7 @@ impl ActorStore<'_> {
                 ..Default::default()
             })
             .await?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         touch(&mut tx, id, version).await?;
         let mut q = Sql::new("UPDATE review_files SET clue_id = ");
         q.bind(clue.id).push(" WHERE id = ").bind(id);
@@ -696,7 +696,7 @@ impl ActorStore<'_> {
             }
             _ => return Err(StoreError::Internal(format!("attachment owner {owner}"))),
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO attachments (owner, owner_id, file_name, content_type, size_bytes, sha256, location, \
              uploaded_by_name, created_at) VALUES (",

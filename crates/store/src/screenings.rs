@@ -245,7 +245,7 @@ impl ActorStore<'_> {
                 )
                 .await);
         }
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO screening_runs (status, as_of, started_by, started_by_name, created_at, datasets_json, \
              rules_json, progress_total) VALUES ('queued', ",
@@ -488,7 +488,7 @@ impl SystemStore<'_> {
         counts_json: &str,
         warnings_json: &str,
     ) -> StoreResult<()> {
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         // Small multi-row statements: sqlx resolves each `$n` by name in SQLite,
         // which costs O(params²) per statement (400 rows took 55% of a screening).
         for chunk in hits.chunks(HIT_ROWS_PER_INSERT) {

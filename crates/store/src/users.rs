@@ -233,7 +233,7 @@ impl ActorStore<'_> {
                 .await);
         }
         let prepared = prepare(u).await?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let user = insert(&mut tx, &Who::actor(self.actor), self.ctx, prepared).await?;
         tx.commit().await?;
         Ok(user)
@@ -270,7 +270,7 @@ impl ActorStore<'_> {
             errors.add("role", "不能停用自己的账号或取消自己的管理员角色");
         }
         errors.into_result()?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         if let Some(a) = upd.agency_id
             && !agency_exists(&mut tx, a).await?
         {
@@ -400,7 +400,7 @@ impl ActorStore<'_> {
 impl SystemStore<'_> {
     pub async fn create_user(&self, u: NewUser) -> StoreResult<User> {
         let prepared = prepare(u).await?;
-        let mut tx = self.store.db.pool().begin().await?;
+        let mut tx = self.store.db.begin().await?;
         let user = insert(&mut tx, &Who::system(), self.ctx, prepared).await?;
         tx.commit().await?;
         Ok(user)
