@@ -86,6 +86,8 @@ test("12309 clue to a case decision, with the liaison answering the file request
   await p.getByRole("button", { name: "评查完毕" }).click();
   await p.waitForURL(/notice=saved/);
   assert.match(await p.getByTestId("review-status").textContent(), /已评查，可能存在问题/);
+  assert.match(await p.getByTestId("checklist").textContent(), /执法不规范\s*存在问题 1 项/);
+  assert.match(await p.getByTestId("checklist").textContent(), /执法寻租\s*未发现问题/);
   await p.getByRole("link", { name: /← 高铁站扣押车辆卷宗评查/ }).click();
   assert.match(await p.getByTestId("review-summary").textContent(), /可能存在问题\s*1 件/);
   await p.goto(clueUrl);

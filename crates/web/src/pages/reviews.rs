@@ -189,6 +189,8 @@ struct FilePage {
     attachments: Vec<Attachment>,
     staff: Vec<StaffMember>,
     dimensions: Vec<&'static str>,
+    /// The five dimensions with (confirmed, suggested) findings each.
+    checklist: Vec<(&'static str, usize, usize)>,
 }
 
 async fn file(
@@ -200,7 +202,18 @@ async fn file(
     let store = state.store.as_actor(who.actor(), &who.req);
     let (f, findings, attachments) = store.get_review_file(id).await?;
     let b = store.get_review_batch(f.batch_id).await?;
+    let count = |d: &str, status: &str| {
+        findings
+            .iter()
+            .filter(|g| g.dimension == d && g.status == status)
+            .count()
+    };
+    let checklist = DIMENSIONS
+        .iter()
+        .map(|d| (*d, count(d, "confirmed"), count(d, "suggested")))
+        .collect();
     render(&FilePage {
+        checklist,
         l: Layout::new(
             format!("评查：{}", f.case_number),
             &state.settings.office_name,
