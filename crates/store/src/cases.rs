@@ -258,10 +258,13 @@ impl ActorStore<'_> {
         (!self.may_screen()).then_some(StoreError::Forbidden("只有检察院工作人员可以办理监督案件"))
     }
 
+    /// Start the clock of `stage` for case `id` (owned by its handler).
     async fn start_stage_clock(
         &self,
         tx: &mut AnyConnection,
-        c: &SupervisionCase,
+        id: i64,
+        handler_id: Option<i64>,
+        agency_id: Option<i64>,
         stage: Stage,
     ) -> StoreResult<()> {
         let Some((_, limit, unit)) = self.store.stage_limits.iter().find(|l| l.0 == stage) else {
@@ -274,14 +277,14 @@ impl ActorStore<'_> {
             &self.store.calendar,
             NewDeadline {
                 subject: "case",
-                subject_id: c.id,
+                subject_id: id,
                 clock,
                 started_on: time::today(),
                 due_on: None,
                 label: Some(format!("{}阶段期限", stage.label())),
                 limit: Some((*limit, *unit)),
-                owner_id: c.handler_id,
-                agency_id: c.agency_id,
+                owner_id: handler_id,
+                agency_id,
             },
             &self.actor.display_name,
         )
@@ -383,25 +386,7 @@ impl ActorStore<'_> {
             .bind(now.as_str())
             .push(")");
         ev.execute(&mut tx).await?;
-        let shell = SupervisionCase {
-            id,
-            case_number: number.clone(),
-            title: title.to_owned(),
-            summary: String::new(),
-            agency_id,
-            agency_name: None,
-            stage: Stage::Accepted,
-            decision: None,
-            handler_id: Some(handler),
-            handler_name: None,
-            dispute_outcome: None,
-            dispute_note: String::new(),
-            opened_by_name: String::new(),
-            created_at: now.clone(),
-            updated_at: now.clone(),
-            version: 1,
-        };
-        self.start_stage_clock(&mut tx, &shell, Stage::Accepted)
+        self.start_stage_clock(&mut tx, id, Some(handler), agency_id, Stage::Accepted)
             .await?;
         if handler != self.actor.user_id.0 {
             deadlines::notify(
@@ -673,7 +658,8 @@ impl ActorStore<'_> {
             )
             .await?;
         } else {
-            self.start_stage_clock(&mut tx, &c, to).await?;
+            self.start_stage_clock(&mut tx, c.id, c.handler_id, c.agency_id, to)
+                .await?;
         }
         let mut entry =
             AuditEntry::new("case.transition", "case", Some(id.to_string()), Outcome::Ok).detail(

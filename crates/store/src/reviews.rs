@@ -373,10 +373,8 @@ impl ActorStore<'_> {
         Ok((files, s))
     }
 
-    pub async fn get_review_file(
-        &self,
-        id: i64,
-    ) -> StoreResult<(ReviewFile, Vec<Finding>, Vec<Attachment>)> {
+    /// One file (without its findings), in scope.
+    async fn review_file(&self, id: i64) -> StoreResult<ReviewFile> {
         let mut q = Sql::new(&format!("SELECT {FILE_COLUMNS} {FILE_FROM} WHERE f.id = "));
         q.bind(id).push(" AND (");
         q.append(scope::supervision_cases(self.actor)).push(")");
@@ -385,7 +383,14 @@ impl ActorStore<'_> {
                 .absent_or_refused("review_files", id, "review.read", "review")
                 .await);
         };
-        let file = file_row(&row)?;
+        file_row(&row)
+    }
+
+    pub async fn get_review_file(
+        &self,
+        id: i64,
+    ) -> StoreResult<(ReviewFile, Vec<Finding>, Vec<Attachment>)> {
+        let file = self.review_file(id).await?;
         let mut q = Sql::new(
             "SELECT id, hit_id, rule_id, dimension, description, evidence, status, reason, decided_by_name, \
              created_by_name FROM findings WHERE review_file_id = ",
@@ -418,7 +423,7 @@ impl ActorStore<'_> {
         if let Some(e) = self.review_refusal() {
             return Err(self.refuse(action, "review", Some(id.to_string()), e).await);
         }
-        Ok(self.get_review_file(id).await?.0)
+        self.review_file(id).await
     }
 
     /// Take a file (or give it to a colleague) so a batch can be split.
@@ -653,21 +658,14 @@ impl ActorStore<'_> {
         Ok(clue.id)
     }
 
-    /// Register a stored document (the bytes are already in the object store).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_attachment(
-        &self,
-        owner: &'static str,
-        owner_id: i64,
-        file_name: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        location: &str,
-    ) -> StoreResult<Attachment> {
+    /// May the actor attach documents to this owner? Answers the owner's page,
+    /// where the upload returns. Asked before any bytes are stored, and again
+    /// when the attachment is registered.
+    pub async fn attachment_owner_page(&self, owner: &str, owner_id: i64) -> StoreResult<String> {
         match owner {
             "review_file" => {
                 self.open_review_file(owner_id, "attachment.create").await?;
+                Ok(format!("/review-files/{owner_id}"))
             }
             "file_request" => {
                 // Documents answering a request: its agency's liaison, or the office.
@@ -683,6 +681,7 @@ impl ActorStore<'_> {
                         )
                         .await);
                 }
+                Ok(format!("/file-requests/{owner_id}"))
             }
             "inquiry" => {
                 // The inquiry's case must be readable and still under investigation.
@@ -691,11 +690,28 @@ impl ActorStore<'_> {
                 let Some(row) = q.fetch_optional(self.store.db.pool()).await? else {
                     return Err(StoreError::NotFound);
                 };
-                self.case_for_investigation(row.try_get("case_id")?, "attachment.create")
+                let case_id: i64 = row.try_get("case_id")?;
+                self.case_for_investigation(case_id, "attachment.create")
                     .await?;
+                Ok(format!("/cases/{case_id}"))
             }
-            _ => return Err(StoreError::Internal(format!("attachment owner {owner}"))),
+            _ => Err(StoreError::Internal(format!("attachment owner {owner}"))),
         }
+    }
+
+    /// Register a stored document (the bytes are already in the object store).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_attachment(
+        &self,
+        owner: &'static str,
+        owner_id: i64,
+        file_name: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        location: &str,
+    ) -> StoreResult<Attachment> {
+        self.attachment_owner_page(owner, owner_id).await?;
         let mut tx = self.store.db.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO attachments (owner, owner_id, file_name, content_type, size_bytes, sha256, location, \

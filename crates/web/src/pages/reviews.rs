@@ -335,14 +335,7 @@ async fn upload(
     Path(id): Path<i64>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    // The file must be in scope before anything is stored.
-    state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .get_review_file(id)
-        .await?;
-    store_uploads(&state, &who, "review_file", id, form).await?;
-    Ok(back(id))
+    store_uploads(&state, &who, "review_file", id, form).await
 }
 
 async fn upload_for_request(
@@ -351,54 +344,34 @@ async fn upload_for_request(
     Path(id): Path<i64>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .get_file_request(id)
-        .await?;
-    store_uploads(&state, &who, "file_request", id, form).await?;
-    Ok(Redirect::to(&format!("/file-requests/{id}?notice=saved")).into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct InquiryUpload {
-    case_id: i64,
+    store_uploads(&state, &who, "file_request", id, form).await
 }
 
 async fn upload_for_inquiry(
     State(state): State<AppState>,
     who: Authed,
     Path(id): Path<i64>,
-    Query(q): Query<InquiryUpload>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    // The inquiry must belong to a case the user can read.
-    let detail = state
-        .store
-        .as_actor(who.actor(), &who.req)
-        .case_detail(q.case_id)
-        .await?;
-    if !detail.inquiries.iter().any(|i| i.id == id) {
-        return Err(WebError::NotFound);
-    }
-    store_uploads(&state, &who, "inquiry", id, form).await?;
-    Ok(Redirect::to(&format!("/cases/{}?notice=saved", q.case_id)).into_response())
+    store_uploads(&state, &who, "inquiry", id, form).await
 }
 
-/// Every `file` field of an upload: type and size checked, bytes kept by
-/// hash in the object store, registered against its owner.
+/// Every `file` field of an upload: the owner checked before anything is
+/// stored, type and size checked, bytes kept by hash in the object store,
+/// registered against the owner; then back to the owner's page.
 async fn store_uploads(
     state: &AppState,
     who: &Authed,
     owner: &'static str,
     id: i64,
     mut form: Multipart,
-) -> Result<(), WebError> {
+) -> Result<Response, WebError> {
     let screener = state
         .screener
         .clone()
         .ok_or_else(|| WebError::Forbidden("本服务未配置文件存储".into()))?;
     let store = state.store.as_actor(who.actor(), &who.req);
+    let page = store.attachment_owner_page(owner, id).await?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!("上传内容无法读取（{}）", e.body_text()))
     };
@@ -436,7 +409,7 @@ async fn store_uploads(
     if saved == 0 {
         return Err(WebError::BadRequest("请选择要上传的文件".into()));
     }
-    Ok(())
+    Ok(Redirect::to(&format!("{page}?notice=saved")).into_response())
 }
 
 async fn download(
