@@ -985,14 +985,7 @@ both!(upload_screen_browse_and_scope, |backend| async move {
         .text()
         .await
         .unwrap();
-    let hit_id = html
-        .split("href=\"/screening-hits/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let hit_id = common::after(&html, "href=\"/screening-hits/");
     let hit = b
         .get(&format!("/screening-hits/{hit_id}"))
         .await
@@ -1129,22 +1122,8 @@ async fn review_batch_with_suggestions_split_between_two_reviewers(
         found.unwrap_or_else(|| panic!("no suggested finding in {file}"))
     };
     assert!(page.contains("待确认（筛查提示）"), "{page}");
-    let finding = page
-        .split("data-finding=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let version = page
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let finding = common::after(&page, "data-finding=\"");
+    let version = common::after(&page, "name=\"version\" value=\"");
 
     // Reviewer one confirms the suggestion; reviewer two, working from the same
     // page, is told the file changed instead of overwriting it.
@@ -1180,14 +1159,7 @@ async fn review_batch_with_suggestions_split_between_two_reviewers(
         409
     );
     let fresh = chief.get(&path).await.text().await.unwrap();
-    let v2 = fresh
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let v2 = common::after(&fresh, "name=\"version\" value=\"");
     let ok: Vec<(&str, String)> = add(v2.clone());
     let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
@@ -1222,14 +1194,7 @@ async fn review_batch_with_suggestions_split_between_two_reviewers(
         .unwrap();
     assert_eq!(r.status(), 400);
     let page = b.get(&path).await.text().await.unwrap();
-    let att = page
-        .split("href=\"/attachments/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let att = common::after(&page, "href=\"/attachments/");
     let got = b
         .get(&format!("/attachments/{att}"))
         .await
@@ -1245,14 +1210,7 @@ async fn review_batch_with_suggestions_split_between_two_reviewers(
     assert_eq!(liaison.get(&path).await.status(), 404);
 
     // Finished: the batch counts one flagged file, by dimension and rule.
-    let v3 = page
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let v3 = common::after(&page, "name=\"version\" value=\"");
     assert_eq!(
         b.post(
             &format!("{path}/complete"),
@@ -1270,14 +1228,7 @@ async fn review_batch_with_suggestions_split_between_two_reviewers(
     assert!(summary.contains("<code>XCF-42</code>") && summary.contains("<code>人工发现</code>"));
     // The flagged file becomes a clue.
     let page = b.get(&path).await.text().await.unwrap();
-    let v4 = page
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let v4 = common::after(&page, "name=\"version\" value=\"");
     let r = b.post(&format!("{path}/clue"), &[("version", &v4)]).await;
     assert_eq!(r.status(), 303);
     let clue = r.headers()["location"]

@@ -215,14 +215,7 @@ both!(
         assert_eq!(r.status(), 303);
         let html = page(&p, &format!("/file-requests/{fr}")).await;
         assert!(html.contains("已答复") && html.contains("两件卷宗已于今日移交纸质件"));
-        let doc = html
-            .split("href=\"/attachments/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
+        let doc = common::after(&html, "href=\"/attachments/");
         let got = p
             .get(&format!("/attachments/{doc}"))
             .await
@@ -350,7 +343,7 @@ both!(
         let r = p
             .client
             .post(p.url(&format!(
-                "/inquiries/{inquiry_id}/attachments?case_id={case}&_csrf={}",
+                "/inquiries/{inquiry_id}/attachments?_csrf={}",
                 p.csrf
             )))
             .multipart(form)

@@ -154,6 +154,16 @@ pub struct Browser {
     pub csrf: String,
 }
 
+/// The text after the first `marker` in `html`, up to the next double quote
+/// (an id in a link, a version in a hidden field).
+pub fn after(html: &str, marker: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not in page"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 pub fn meta_csrf(html: &str) -> String {
     let marker = "name=\"csrf-token\" content=\"";
     let start = html.find(marker).expect("csrf meta") + marker.len();
