@@ -110,6 +110,20 @@ pub const CLOCKS: &[Clock] = &[
         unit: ClockUnit::Months,
         basis: "被建议单位自收到检察建议书之日起两个月内书面回复",
     },
+    Clock {
+        code: "task",
+        label: "监督任务",
+        limit: 30,
+        unit: ClockUnit::Days,
+        basis: "监督任务清单明确的责任时限",
+    },
+    Clock {
+        code: "exchange_reply",
+        label: "协作事项反馈",
+        limit: 10,
+        unit: ClockUnit::WorkingDays,
+        basis: "衔接工作意见约定的反馈期限（可在发出时另定）",
+    },
 ];
 
 pub fn clock(code: &str) -> Option<&'static Clock> {

@@ -7,6 +7,7 @@ mod actor;
 mod agency;
 pub mod case;
 pub mod clue;
+pub mod coordination;
 pub mod deadline;
 mod error;
 mod ids;

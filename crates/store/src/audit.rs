@@ -293,6 +293,22 @@ impl ActorStore<'_> {
         .await
     }
 
+    /// Audit a change made by the actor, in the change's own transaction.
+    pub(crate) async fn audit_change(
+        &self,
+        tx: &mut AnyConnection,
+        action: &str,
+        entity: &str,
+        id: i64,
+        agency_id: Option<i64>,
+        detail: String,
+    ) -> StoreResult<()> {
+        let mut entry =
+            AuditEntry::new(action, entity, Some(id.to_string()), Outcome::Ok).detail(detail);
+        entry.agency_id = agency_id;
+        write(tx, &Who::actor(self.actor), self.ctx, &entry).await
+    }
+
     /// Record something the actor did outside a store write (e.g. a refused route).
     pub async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
         let mut conn = self.store.db.pool().acquire().await?;

@@ -370,13 +370,26 @@ impl ActorStore<'_> {
         if let Some(v) = input.field_visit_id {
             self.get_field_visit(v).await?;
         }
+        let mut tx = self.store.db.begin().await?;
+        let id = self.insert_clue(&mut tx, &input, source).await?;
+        tx.commit().await?;
+        self.get_clue(id).await.map(|(c, _)| c)
+    }
+
+    /// Insert a validated clue (and start a 12309 clue's clocks) inside the
+    /// caller's transaction; audited there.
+    pub(crate) async fn insert_clue(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        input: &ClueInput,
+        source: ClueSource,
+    ) -> StoreResult<i64> {
         let received = input.received_on().unwrap_or_else(time::today);
         let received_at = if input.received_at.len() > 10 {
             input.received_at.clone()
         } else {
             format!("{}T00:00", input.received_at)
         };
-        let mut tx = self.store.db.begin().await?;
         let now = time::fmt(time::now_utc());
         let mut q = Sql::new(
             "INSERT INTO clues (source, title, content, agency_id, status, created_by, created_by_name, created_at, \
@@ -416,7 +429,7 @@ impl ActorStore<'_> {
                 let clock =
                     deadline::clock(code).ok_or_else(|| StoreError::Internal(code.into()))?;
                 crate::deadlines::start(
-                    &mut tx,
+                    &mut *tx,
                     &self.store.calendar,
                     crate::deadlines::NewDeadline {
                         subject: "clue",
@@ -437,9 +450,8 @@ impl ActorStore<'_> {
         let mut entry = AuditEntry::new("clue.create", "clue", Some(id.to_string()), Outcome::Ok)
             .detail(format!("登记{}线索“{}”", source.label(), input.title));
         entry.agency_id = input.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
-        tx.commit().await?;
-        self.get_clue(id).await.map(|(c, _)| c)
+        audit::write(tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        Ok(id)
     }
 
     /// Clues that may be the same matter: the same plate or party, or the same

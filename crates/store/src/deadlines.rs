@@ -52,6 +52,8 @@ impl Deadline {
             "file_request" => "调取卷宗",
             "case" => "监督案件",
             "recommendation" => "检察建议",
+            "task" => "监督任务",
+            "exchange" => "协作事项",
             _ => "",
         }
     }
@@ -77,6 +79,8 @@ pub(crate) fn subject_link(subject: &str, id: i64) -> String {
         "file_request" => format!("/file-requests/{id}"),
         "case" => format!("/cases/{id}"),
         "recommendation" => format!("/recommendations/{id}"),
+        "task" => format!("/tasks/{id}"),
+        "exchange" => format!("/exchanges/{id}"),
         _ => "/deadlines".into(),
     }
 }
@@ -628,16 +632,19 @@ pub(crate) async fn notify(
         if !seen.insert(*u) {
             continue;
         }
-        let mut q = Sql::new(
-            "INSERT INTO notifications (user_id, title, link, job_id, created_at) VALUES (",
-        );
-        q.bind(*u).push(", ").bind(title).push(", ").bind(link);
-        q.push(", ")
-            .bind(job_id)
-            .push(", ")
-            .bind(now.as_str())
-            .push(")");
-        q.execute(tx).await?;
+        let id = crate::sql::insert(
+            tx,
+            "notifications",
+            vec![
+                ("user_id", crate::sql::v(*u)),
+                ("title", crate::sql::v(title)),
+                ("link", crate::sql::v(link)),
+                ("job_id", crate::sql::v(job_id)),
+                ("created_at", crate::sql::v(now.as_str())),
+            ],
+        )
+        .await?;
+        crate::outbox::enqueue(tx, id, *u, title, link).await?;
     }
     Ok(())
 }
@@ -750,7 +757,7 @@ impl SystemStore<'_> {
                     .try_get::<Option<i64>, _>("owner_id")?
                     .into_iter()
                     .collect();
-                if subject == "file_request"
+                if matches!(subject.as_str(), "file_request" | "exchange")
                     && let Some(a) = j.try_get::<Option<i64>, _>("agency_id")?
                 {
                     users.extend(liaisons_of(&mut tx, a).await?);
@@ -759,6 +766,8 @@ impl SystemStore<'_> {
                     "clue" => format!("线索 #{subject_id}"),
                     "file_request" => format!("调取卷宗 #{subject_id}"),
                     "case" => format!("监督案件 #{subject_id}"),
+                    "task" => format!("监督任务 #{subject_id}"),
+                    "exchange" => format!("协作事项 #{subject_id}"),
                     _ => format!("#{subject_id}"),
                 };
                 let title = if kind == "deadline_overdue" {

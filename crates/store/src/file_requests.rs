@@ -72,6 +72,7 @@ pub struct FileRequestInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct FileRequestFilter {
     pub status: Option<String>,
+    pub agency_id: Option<i64>,
 }
 
 const COLUMNS: &str = "r.id, r.agency_id, a.name AS agency_name, r.clue_id, r.case_id, r.title, r.case_numbers, \
@@ -262,10 +263,17 @@ impl ActorStore<'_> {
     ) -> StoreResult<Page<FileRequest>> {
         let mut w = Sql::new(" WHERE (");
         w.append(scope::file_requests(self.actor, "r")).push(")");
+        if let Some(a) = f.agency_id {
+            w.push(" AND r.agency_id = ").bind(a);
+        }
         match f.status.as_deref().unwrap_or("") {
             "" => {}
             "open" => {
                 w.push(" AND r.status IN ('sent', 'acknowledged')");
+            }
+            "overdue" => {
+                w.push(" AND r.status IN ('sent', 'acknowledged') AND r.due_on < ")
+                    .bind(time::fmt_date(time::today()));
             }
             s => {
                 w.push(" AND r.status = ").bind(s);

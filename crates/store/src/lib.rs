@@ -10,17 +10,22 @@
 //! hatch for system jobs is [`Store::system`].
 
 mod agencies;
+mod agreements;
 mod audit;
 mod auth;
+mod campaigns;
 mod cases;
 mod clues;
 mod db;
 mod deadlines;
 mod error;
+mod exchanges;
 mod field_visits;
 mod file_requests;
 mod imports;
+mod meetings;
 mod migrate;
+mod outbox;
 mod reviews;
 mod scope;
 mod screenings;
@@ -29,8 +34,10 @@ mod time;
 mod users;
 
 pub use agencies::AgencyFilter;
+pub use agreements::{Agreement, AgreementInput, Fulfilment, Obligation, ObligationInput};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, HistoryEntry, Outcome};
 pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
+pub use campaigns::{Campaign, CampaignInput, CampaignMember, Task, TaskFilter, TaskInput};
 pub use cases::{
     CaseDetail, CaseEvent, CaseFilter, EVIDENCE_KINDS, Evidence, EvidenceInput, Inquiry,
     InquiryInput, NewCase, SupervisionCase,
@@ -39,16 +46,19 @@ pub use clues::{Clue, ClueFilter, ClueRecord, ClueReply};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use deadlines::{Deadline, DeadlineEvent, DeadlineFilter, Notification};
 pub use error::{StoreError, StoreResult};
+pub use exchanges::{Exchange, ExchangeFilter, ExchangeInput};
 pub use field_visits::{FieldVisit, FieldVisitInput, Interview};
 pub use file_requests::{FileRequest, FileRequestFilter, FileRequestInput};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
+pub use meetings::{Attendee, Meeting, MeetingFilter, MeetingInput, MeetingRecord};
 pub use migrate::{MIGRATIONS, MigrationReport};
+pub use outbox::{MAX_ATTEMPTS, OutboxCounts, OutboxMessage};
 pub use reviews::{Attachment, Finding, ReviewBatch, ReviewBatchInput, ReviewFile, ReviewSummary};
 pub use screenings::{
     AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
 };
 pub use time::{now_utc, today};
-pub use users::{StaffMember, UserFilter, UserUpdate};
+pub use users::{Contact, StaffMember, UserFilter, UserUpdate};
 
 use xingjian_domain::Actor;
 

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "workflow",
         include_str!("../migrations/0005_workflow.sql"),
     ),
+    (
+        6,
+        "coordination",
+        include_str!("../migrations/0006_coordination.sql"),
+    ),
 ];
 
 /// What a migration run did.

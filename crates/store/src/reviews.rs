@@ -695,6 +695,36 @@ impl ActorStore<'_> {
                     .await?;
                 Ok(format!("/cases/{case_id}"))
             }
+            "exchange" => {
+                self.exchange_accepts_attachment(owner_id).await?;
+                Ok(format!("/exchanges/{owner_id}"))
+            }
+            "campaign" | "task" | "meeting" | "agreement" => {
+                // The office's own records: staff only.
+                match owner {
+                    "campaign" => self.get_campaign(owner_id).await.map(|_| ())?,
+                    "task" => self.get_task(owner_id).await.map(|_| ())?,
+                    "meeting" => self.get_meeting(owner_id).await.map(|_| ())?,
+                    _ => self.get_agreement(owner_id).await.map(|_| ())?,
+                }
+                if !self.may_screen() {
+                    return Err(self
+                        .refuse(
+                            "attachment.create",
+                            owner,
+                            Some(owner_id.to_string()),
+                            StoreError::Forbidden("只有检察院工作人员可以上传"),
+                        )
+                        .await);
+                }
+                let path = match owner {
+                    "campaign" => "campaigns",
+                    "task" => "tasks",
+                    "meeting" => "meetings",
+                    _ => "agreements",
+                };
+                Ok(format!("/{path}/{owner_id}"))
+            }
             _ => Err(StoreError::Internal(format!("attachment owner {owner}"))),
         }
     }

@@ -90,7 +90,7 @@ pub(crate) fn deadlines(actor: &Actor, table_alias: &str) -> Sql {
     match (actor.role, actor.agency_id) {
         (Role::Liaison, Some(a)) => {
             let mut s = Sql::new(&format!(
-                "{table_alias}.subject = 'file_request' AND {table_alias}.agency_id = "
+                "{table_alias}.subject IN ('file_request', 'exchange') AND {table_alias}.agency_id = "
             ));
             s.bind(a.0);
             s
@@ -107,19 +107,77 @@ pub(crate) fn notifications(actor: &Actor) -> Sql {
     s
 }
 
-/// Attachments: staff see all; a liaison only the documents of file requests
-/// sent to its own agency (which it uploaded in answer).
+/// Attachments: staff see all; a liaison only the documents of file
+/// requests and exchanges of its own agency, of meetings it took part in and
+/// of agreements it signed.
 pub(crate) fn attachments(actor: &Actor) -> Sql {
     match (actor.role, actor.agency_id) {
         (Role::Liaison, Some(a)) => {
             let mut s = Sql::new(
-                "attachments.owner = 'file_request' AND attachments.owner_id IN \
+                "(attachments.owner = 'file_request' AND attachments.owner_id IN \
                  (SELECT r.id FROM file_requests r WHERE r.agency_id = ",
             );
-            s.bind(a.0).push(")");
+            s.bind(a.0).push(
+                ")) OR (attachments.owner = 'exchange' AND attachments.owner_id IN \
+                 (SELECT x.id FROM exchanges x WHERE x.agency_id = ",
+            );
+            s.bind(a.0).push(
+                ")) OR (attachments.owner = 'meeting' AND attachments.owner_id IN \
+                 (SELECT ma.meeting_id FROM meeting_agencies ma WHERE ma.agency_id = ",
+            );
+            s.bind(a.0).push(
+                ")) OR (attachments.owner = 'agreement' AND attachments.owner_id IN \
+                 (SELECT ap.agreement_id FROM agreement_parties ap WHERE ap.agency_id = ",
+            );
+            s.bind(a.0).push("))");
             s
         }
         (r, _) if r.is_internal() => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}
+
+/// Campaigns and tasks: the office's own work.
+pub(crate) fn campaigns(actor: &Actor) -> Sql {
+    clues(actor)
+}
+
+/// Tasks (a campaign's or a meeting's follow-ups): the office's own work.
+pub(crate) fn tasks(actor: &Actor) -> Sql {
+    clues(actor)
+}
+
+/// Exchanges: staff see all; a liaison those of its own agency, either way.
+pub(crate) fn exchanges(actor: &Actor, table_alias: &str) -> Sql {
+    datasets(actor, table_alias)
+}
+
+/// Meetings: staff see all; a liaison those its agency took part in.
+pub(crate) fn meetings(actor: &Actor, table_alias: &str) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(&format!(
+                "{table_alias}.id IN (SELECT meeting_id FROM meeting_agencies WHERE agency_id = "
+            ));
+            s.bind(a.0).push(")");
+            s
+        }
+        (r, _) if r.is_internal() && r != Role::PeopleSupervisor => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}
+
+/// Agreements: staff see all; a liaison those its agency signed.
+pub(crate) fn agreements(actor: &Actor, table_alias: &str) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(&format!(
+                "{table_alias}.id IN (SELECT agreement_id FROM agreement_parties WHERE agency_id = "
+            ));
+            s.bind(a.0).push(")");
+            s
+        }
+        (r, _) if r.is_internal() && r != Role::PeopleSupervisor => Sql::new("1 = 1"),
         _ => Sql::new("1 = 0"),
     }
 }

@@ -141,6 +141,53 @@ impl Sql {
     }
 }
 
+/// `INSERT INTO table (cols…) VALUES (…) RETURNING id`; `table` and column
+/// names are literals, never input.
+pub(crate) async fn insert(
+    c: &mut AnyConnection,
+    table: &'static str,
+    cols: Vec<(&'static str, Arg)>,
+) -> sqlx::Result<i64> {
+    let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+    let mut q = Sql::new(&format!(
+        "INSERT INTO {table} ({}) VALUES (",
+        names.join(", ")
+    ));
+    for (i, (_, v)) in cols.into_iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(v);
+    }
+    q.push(") RETURNING id");
+    sqlx::Row::try_get(&q.fetch_one(c).await?, "id")
+}
+
+/// `UPDATE table SET cols…, version = version + 1 WHERE id = … AND version = …`:
+/// false when the row changed meanwhile (the caller answers `Stale`).
+pub(crate) async fn update_versioned(
+    c: &mut AnyConnection,
+    table: &'static str,
+    id: i64,
+    version: i64,
+    cols: Vec<(&'static str, Arg)>,
+) -> sqlx::Result<bool> {
+    let mut q = Sql::new(&format!("UPDATE {table} SET "));
+    for (name, v) in cols {
+        q.push(name).push(" = ").bind(v).push(", ");
+    }
+    q.push("version = version + 1 WHERE id = ")
+        .bind(id)
+        .push(" AND version = ")
+        .bind(version);
+    Ok(q.execute(c).await? == 1)
+}
+
+/// A value for `insert`/`update_versioned`.
+pub(crate) fn v(x: impl Into<Arg>) -> Arg {
+    x.into()
+}
+
 fn like_escaped(needle: &str) -> String {
     let mut s = String::with_capacity(needle.len() + 2);
     for c in needle.chars() {

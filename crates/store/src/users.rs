@@ -489,3 +489,132 @@ impl ActorStore<'_> {
             .collect()
     }
 }
+
+/// A person's contact details (a liaison's, on its agency's page).
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Contact {
+    #[serde(default)]
+    pub user_id: i64,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub position: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+fn check_contact(c: &Contact) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    if c.position.trim().chars().count() > 40 {
+        e.add("position", "职务不能超过 40 字");
+    }
+    let phone = c.phone.trim();
+    if !phone.is_empty()
+        && (phone.len() > 20
+            || !phone
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || matches!(ch, '-' | '+' | ' ' | '(' | ')')))
+    {
+        e.add("phone", "电话只能包含数字、空格和 - + ( )");
+    }
+    let email = c.email.trim();
+    if !email.is_empty() {
+        let ok = email.len() <= 100
+            && email.split_once('@').is_some_and(|(a, d)| {
+                !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+            })
+            && !email.chars().any(char::is_whitespace);
+        if !ok {
+            e.add("email", "电子邮箱格式不正确，例如 liaison@example.gov.cn");
+        }
+    }
+    e.into_result()
+}
+
+impl ActorStore<'_> {
+    /// The active liaisons of an agency with their contacts, within the
+    /// actor's scope of agencies.
+    pub async fn liaison_contacts(&self, agency_id: i64) -> StoreResult<Vec<Contact>> {
+        let mut q = Sql::new(
+            "SELECT users.id, users.display_name, users.position, users.phone, users.email FROM users \
+             JOIN agencies ON agencies.id = users.agency_id WHERE users.role = 'liaison' AND users.active = 1 \
+             AND users.agency_id = ",
+        );
+        q.bind(agency_id).push(" AND (");
+        q.append(crate::scope::agencies(self.actor))
+            .push(") ORDER BY users.id");
+        q.fetch_all(self.store.db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Contact {
+                    user_id: r.try_get("id")?,
+                    display_name: r.try_get("display_name")?,
+                    position: r.try_get("position")?,
+                    phone: r.try_get("phone")?,
+                    email: r.try_get("email")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn contact_of(&self, id: UserId) -> StoreResult<Contact> {
+        let u = self.get_user(id).await?;
+        let mut q = Sql::new("SELECT position, phone, email FROM users WHERE id = ");
+        q.bind(id.0);
+        let r = q.fetch_one(self.store.db.pool()).await?;
+        Ok(Contact {
+            user_id: id.0,
+            display_name: u.display_name,
+            position: r.try_get("position")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+        })
+    }
+
+    /// Set a user's contact details: the administrator for anyone, each user
+    /// for themselves (scope::users decides which row may be read).
+    pub async fn set_contact(&self, id: UserId, c: &Contact) -> StoreResult<Contact> {
+        let before = self.contact_of(id).await?;
+        if !(self.actor.can_administer() || self.actor.user_id == id) {
+            return Err(self
+                .refuse(
+                    "user.contact",
+                    "user",
+                    Some(id.0.to_string()),
+                    StoreError::Forbidden("只能修改本人的联系方式"),
+                )
+                .await);
+        }
+        check_contact(c)?;
+        let after = Contact {
+            user_id: id.0,
+            display_name: before.display_name.clone(),
+            position: c.position.trim().to_owned(),
+            phone: c.phone.trim().to_owned(),
+            email: c.email.trim().to_owned(),
+        };
+        let mut tx = self.store.db.begin().await?;
+        let mut q = Sql::new("UPDATE users SET position = ");
+        q.bind(after.position.as_str())
+            .push(", phone = ")
+            .bind(after.phone.as_str())
+            .push(", email = ")
+            .bind(after.email.as_str())
+            .push(", updated_at = ")
+            .bind(time::fmt(time::now_utc()))
+            .push(" WHERE id = ")
+            .bind(id.0);
+        q.execute(&mut tx).await?;
+        let entry = AuditEntry::new("user.contact", "user", Some(id.0.to_string()), Outcome::Ok)
+            .detail(format!("修改{}的联系方式", before.display_name))
+            .change(Some(&before), Some(&after));
+        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

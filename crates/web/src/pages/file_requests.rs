@@ -54,6 +54,7 @@ async fn list(
         .list_file_requests(
             &FileRequestFilter {
                 status: q.status.clone(),
+                ..Default::default()
             },
             PageRequest::new(q.page, None),
         )

@@ -78,6 +78,7 @@ pub async fn home(State(state): State<AppState>, who: Authed) -> Result<Response
         .list_file_requests(
             &FileRequestFilter {
                 status: Some("open".into()),
+                ..Default::default()
             },
             one(),
         )
