@@ -51,6 +51,10 @@ pub struct Config {
     /// Time limit of each case stage, overriding the defaults, e.g.
     /// `{ accepted = "7wd", investigating = "2m", reviewing = "30d" }`.
     pub case_stage_limits: std::collections::BTreeMap<String, String>,
+    /// The focus areas (监督重点) a campaign may choose from.
+    pub focus_areas: Vec<String>,
+    /// Mail delivery of notifications (off unless this section is present).
+    pub smtp: Option<xingjian_notify::SmtpConfig>,
     /// `text` or `json`.
     pub log_format: String,
     /// Demo accounts get this password instead of random ones (tests, trainings).
@@ -89,6 +93,8 @@ impl Default for Config {
             office_name: "上街区人民检察院".into(),
             case_number_pattern: "上检行监〔{year}〕{seq}号".into(),
             case_stage_limits: Default::default(),
+            focus_areas: xingjian_web::default_focus_areas(),
+            smtp: None,
             log_format: "text".into(),
             demo_password: None,
             session: SessionConfig::default(),
@@ -215,6 +221,14 @@ impl Config {
         }
         if self.office_name.trim().is_empty() {
             problems.push("office_name 不能为空 / office_name must not be empty".into());
+        }
+        if self.focus_areas.iter().all(|f| f.trim().is_empty()) {
+            problems.push("focus_areas：至少需要一个监督重点".into());
+        }
+        if let Some(smtp) = &self.smtp
+            && let Err(e) = xingjian_notify::SmtpAdapter::new(smtp)
+        {
+            problems.push(format!("smtp：{e}"));
         }
         if problems.is_empty() {
             Ok(())

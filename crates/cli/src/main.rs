@@ -263,6 +263,19 @@ async fn run_reminders(store: Store) {
     }
 }
 
+/// Drain the notification outbox into mail every 30 seconds.
+async fn run_mail(store: Store, adapter: xingjian_notify::SmtpAdapter) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match xingjian_notify::drain_once(&store, &adapter).await {
+            Ok(r) if r.sent + r.failed == 0 => {}
+            Ok(r) => tracing::info!(sent = r.sent, failed = r.failed, "outbox drained"),
+            Err(e) => tracing::error!(error = %e, "outbox drain failed"),
+        }
+    }
+}
+
 async fn serve(c: Config, demo_requested: bool) -> Result<()> {
     let store = open_store(&c).await?;
     let ctx = RequestCtx::cli();
@@ -319,12 +332,23 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
             office_name: c.office_name.clone(),
             cookie_secure: c.security.cookie_secure,
             trust_forwarded_for: c.security.trust_forwarded_for,
+            focus_areas: c.focus_areas.clone(),
         },
     )
     .with_screener(screener);
     let reminders = tokio::spawn(run_reminders(store.clone()));
+    let mail = match &c.smtp {
+        Some(smtp) => Some(tokio::spawn(run_mail(
+            store.clone(),
+            xingjian_notify::SmtpAdapter::new(smtp)?,
+        ))),
+        None => None,
+    };
     xingjian_web::serve(listener, state, shutdown_signal()).await?;
     reminders.abort();
+    if let Some(m) = mail {
+        m.abort();
+    }
     store.db().close().await;
     Ok(())
 }

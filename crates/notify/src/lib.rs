@@ -19,7 +19,8 @@ pub enum NotifyError {
 }
 
 /// How the SMTP adapter connects.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
     #[serde(default = "default_port")]
@@ -29,7 +30,8 @@ pub struct SmtpConfig {
     pub security: String,
     #[serde(default)]
     pub username: String,
-    #[serde(default)]
+    /// Best given by environment (`XJ_SMTP__PASSWORD`); never written back out.
+    #[serde(default, skip_serializing)]
     pub password: String,
     /// The sender, e.g. `行检系统 <xingjian@example.gov.cn>`.
     pub from: String,

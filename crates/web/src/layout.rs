@@ -177,6 +177,20 @@ pub fn action_label(action: &str) -> &'static str {
         "review.finding" => "添加评查意见",
         "review.complete" => "卷宗评查完毕",
         "attachment.create" => "上传附件",
+        "campaign.create" => "建立专项活动",
+        "campaign.update" => "修改专项活动",
+        "task.create" => "布置监督任务",
+        "task.update" => "推进监督任务",
+        "exchange.create" => "发出协作事项",
+        "exchange.acknowledge" => "签收协作事项",
+        "exchange.respond" => "反馈协作事项",
+        "exchange.register_clue" => "移送线索登记受理",
+        "exchange.close" => "办结协作事项",
+        "meeting.create" => "记录会议",
+        "meeting.update" => "修改会议记录",
+        "agreement.create" => "登记协作协议",
+        "agreement.update" => "补充协议义务",
+        "user.contact" => "修改联系方式",
         _ => "",
     }
 }
@@ -198,6 +212,11 @@ pub fn entity_label(entity: &str) -> &'static str {
         "review" => "逐案评查",
         "review_file" => "评查卷宗",
         "attachment" => "附件",
+        "campaign" => "专项活动",
+        "task" => "监督任务",
+        "exchange" => "协作事项",
+        "meeting" => "会议",
+        "agreement" => "协作协议",
         _ => "",
     }
 }

@@ -29,6 +29,15 @@ pub struct WebSettings {
     pub cookie_secure: bool,
     /// Take the client address from `X-Forwarded-For` (behind a trusted reverse proxy only).
     pub trust_forwarded_for: bool,
+    /// The focus areas (监督重点) a campaign may choose from.
+    pub focus_areas: Vec<String>,
+}
+
+/// The seed's three focus areas, the default of `focus_areas`.
+pub fn default_focus_areas() -> Vec<String> {
+    ["社会车辆非法营运", "网约车监管", "货车超限超载"]
+        .map(String::from)
+        .to_vec()
 }
 
 impl Default for WebSettings {
@@ -37,6 +46,7 @@ impl Default for WebSettings {
             office_name: "人民检察院".into(),
             cookie_secure: false,
             trust_forwarded_for: false,
+            focus_areas: default_focus_areas(),
         }
     }
 }

@@ -10,6 +10,12 @@
     options.credentials = "same-origin";
     return fetch(url, options);
   };
+  // "Back to the form" links on error pages: the browser keeps what was typed.
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
+    });
+  });
   // Ask before leaving a form with unsaved changes.
   document.querySelectorAll("form.form").forEach(function (form) {
     var dirty = false;

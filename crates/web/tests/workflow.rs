@@ -5,23 +5,10 @@
 
 mod common;
 
-use common::{Browser, TestApp};
+use common::{Browser, TestApp, created_id, page};
 use xingjian_store::{DeadlineFilter, PageRequest, RequestCtx, Store};
 use xingjian_testkit::both;
 
-/// The id at the end of a 303's Location, e.g. `/clues/7?notice=created` → 7.
-fn created_id(r: &reqwest::Response, prefix: &str) -> i64 {
-    assert_eq!(r.status(), 303, "expected a redirect to {prefix}");
-    let loc = r.headers()["location"].to_str().unwrap();
-    let rest = loc.strip_prefix(prefix).unwrap_or_else(|| panic!("{loc}"));
-    rest.split(['?', '/']).next().unwrap().parse().unwrap()
-}
-
-async fn page(b: &Browser, path: &str) -> String {
-    let r = b.get(path).await;
-    assert_eq!(r.status(), 200, "{path}");
-    r.text().await.unwrap()
-}
 
 async fn actor(app: &TestApp, username: &str) -> xingjian_domain::Actor {
     let u = app

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/new", get(new_user))
         .route("/admin/users/{id}", get(edit_user).post(update_user))
         .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/contact", post(set_contact))
         .route("/admin/audit", get(audit))
 }
 
@@ -132,6 +133,7 @@ struct UserFormPage {
     agencies: Vec<Agency>,
     errors: ValidationErrors,
     general_error: Option<String>,
+    contact: Option<xingjian_store::Contact>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -212,8 +214,19 @@ async fn user_form(
     } else {
         "新建账号"
     };
+    let contact = match &existing {
+        Some(u) => Some(
+            state
+                .store
+                .as_actor(who.actor(), &who.req)
+                .contact_of(u.id)
+                .await?,
+        ),
+        None => None,
+    };
     let body = render(&UserFormPage {
         l: Layout::new(title, &state.settings.office_name, "users", who).notice(notice),
+        contact,
         existing,
         username: page.0,
         display_name: page.1,
@@ -226,6 +239,21 @@ async fn user_form(
         general_error,
     })?;
     Ok((status, body).into_response())
+}
+
+/// An account's contact details (a liaison's are shown on its agency's page).
+async fn set_contact(
+    State(state): State<AppState>,
+    who: Authed,
+    Path(id): Path<i64>,
+    Form(c): Form<xingjian_store::Contact>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .set_contact(UserId(id), &c)
+        .await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?msg=saved")).into_response())
 }
 
 async fn new_user(State(state): State<AppState>, who: Authed) -> Result<Response, WebError> {

@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use xingjian_domain::{Agency, AgencyId, AgencyInput, AgencyKind, Role, User, ValidationErrors};
-use xingjian_store::{AgencyFilter, PageRequest, UserFilter};
+use xingjian_domain::{Agency, AgencyId, AgencyInput, AgencyKind, Role, ValidationErrors};
+use xingjian_store::{AgencyFilter, PageRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,8 +82,106 @@ async fn list(
 struct DetailPage {
     l: Layout,
     a: Agency,
-    liaisons: Vec<User>,
+    liaisons: Vec<xingjian_store::Contact>,
     can_edit: bool,
+    c: Option<Coordination>,
+}
+
+/// The agency seen from the coordination side: exchanges each way, what it
+/// has not acknowledged in time, meetings, agreements and file requests.
+struct Coordination {
+    outbound: i64,
+    outbound_open: i64,
+    inbound: i64,
+    inbound_open: i64,
+    overdue_exchanges: Vec<xingjian_store::Exchange>,
+    overdue_requests: Vec<xingjian_store::FileRequest>,
+    recent: Vec<xingjian_store::Exchange>,
+    meetings: Vec<xingjian_store::Meeting>,
+    agreements: Vec<(xingjian_store::Agreement, Vec<String>)>,
+    requests: Vec<xingjian_store::FileRequest>,
+}
+
+async fn coordination(
+    store: &xingjian_store::ActorStore<'_>,
+    id: i64,
+) -> Result<Coordination, WebError> {
+    use xingjian_store::{ExchangeFilter, FileRequestFilter, MeetingFilter};
+    let one = || PageRequest::new(Some(1), Some(1));
+    let ten = || PageRequest::new(Some(1), Some(10));
+    let count = |direction: &str, status: Option<&str>| ExchangeFilter {
+        direction: Some(direction.into()),
+        status: status.map(str::to_owned),
+        agency_id: Some(id),
+        kind: None,
+    };
+    let mut agreements = Vec::new();
+    for g in store.list_agreements(Some(id), ten()).await?.items {
+        let warnings = store
+            .obligations_of(&g)
+            .await?
+            .into_iter()
+            .filter_map(|o| o.warning)
+            .collect();
+        agreements.push((g, warnings));
+    }
+    Ok(Coordination {
+        outbound: store.list_exchanges(&count("outbound", None), one()).await?.total,
+        outbound_open: store
+            .list_exchanges(&count("outbound", Some("open")), one())
+            .await?
+            .total,
+        inbound: store.list_exchanges(&count("inbound", None), one()).await?.total,
+        inbound_open: store
+            .list_exchanges(&count("inbound", Some("open")), one())
+            .await?
+            .total,
+        overdue_exchanges: store
+            .list_exchanges(&count("outbound", Some("overdue")), ten())
+            .await?
+            .items,
+        overdue_requests: store
+            .list_file_requests(
+                &FileRequestFilter {
+                    status: Some("overdue".into()),
+                    agency_id: Some(id),
+                },
+                ten(),
+            )
+            .await?
+            .items,
+        recent: store
+            .list_exchanges(
+                &ExchangeFilter {
+                    agency_id: Some(id),
+                    ..ExchangeFilter::default()
+                },
+                ten(),
+            )
+            .await?
+            .items,
+        meetings: store
+            .list_meetings(
+                &MeetingFilter {
+                    agency_id: Some(id),
+                    ..MeetingFilter::default()
+                },
+                ten(),
+            )
+            .await?
+            .items,
+        agreements,
+        requests: store
+            .list_file_requests(
+                &FileRequestFilter {
+                    status: None,
+                    agency_id: Some(id),
+                },
+                ten(),
+            )
+            .await?
+            .items,
+    })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -99,18 +197,13 @@ async fn detail(
 ) -> Result<Response, WebError> {
     let store = state.store.as_actor(who.actor(), &who.req);
     let a = store.get_agency(AgencyId(id)).await?;
-    // The user list is itself scoped: only an administrator sees other accounts.
-    let liaisons = store
-        .list_users(
-            &UserFilter {
-                role: Some(Role::Liaison),
-                agency_id: Some(id),
-                q: None,
-            },
-            PageRequest::new(Some(1), Some(200)),
-        )
-        .await?
-        .items;
+    // Contacts are read within the agency scope (the agency's own liaison sees them too).
+    let liaisons = store.liaison_contacts(id).await?;
+    let c = if who.actor().role == Role::PeopleSupervisor {
+        None
+    } else {
+        Some(coordination(&store, id).await?)
+    };
     render(&DetailPage {
         l: Layout::new(
             a.name.clone(),
@@ -122,6 +215,7 @@ async fn detail(
         can_edit: who.actor().can_administer(),
         liaisons,
         a,
+        c,
     })
 }
 

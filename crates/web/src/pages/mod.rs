@@ -2,13 +2,17 @@
 
 mod admin;
 mod agencies;
+mod agreements;
+mod campaigns;
 mod cases;
 mod clues;
 mod deadlines;
+mod exchanges;
 mod field_visits;
 mod file_requests;
 mod home;
 mod imports;
+mod meetings;
 mod reviews;
 mod screenings;
 mod session;
@@ -44,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(deadlines::routes())
         .merge(reviews::routes())
+        .merge(campaigns::routes())
+        .merge(exchanges::routes())
+        .merge(meetings::routes())
+        .merge(agreements::routes())
 }
 
 /// Render a template or an error page.

@@ -49,18 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route("/review-files/{id}/findings", post(add_finding))
         .route("/review-files/{id}/complete", post(complete))
         .route("/review-files/{id}/clue", post(to_clue))
-        .route(
-            "/review-files/{id}/attachments",
-            post(upload).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
-        )
-        .route(
-            "/file-requests/{id}/attachments",
-            post(upload_for_request).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
-        )
-        .route(
-            "/inquiries/{id}/attachments",
-            post(upload_for_inquiry).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)),
-        )
+        .route("/review-files/{id}/attachments", upload_route("review_file"))
+        .route("/file-requests/{id}/attachments", upload_route("file_request"))
+        .route("/inquiries/{id}/attachments", upload_route("inquiry"))
         .route("/attachments/{id}", get(download))
 }
 
@@ -329,31 +320,14 @@ async fn to_clue(
     Ok(Redirect::to(&format!("/clues/{clue}?notice=created")).into_response())
 }
 
-async fn upload(
-    State(state): State<AppState>,
-    who: Authed,
-    Path(id): Path<i64>,
-    form: Multipart,
-) -> Result<Response, WebError> {
-    store_uploads(&state, &who, "review_file", id, form).await
-}
-
-async fn upload_for_request(
-    State(state): State<AppState>,
-    who: Authed,
-    Path(id): Path<i64>,
-    form: Multipart,
-) -> Result<Response, WebError> {
-    store_uploads(&state, &who, "file_request", id, form).await
-}
-
-async fn upload_for_inquiry(
-    State(state): State<AppState>,
-    who: Authed,
-    Path(id): Path<i64>,
-    form: Multipart,
-) -> Result<Response, WebError> {
-    store_uploads(&state, &who, "inquiry", id, form).await
+/// The upload route for one kind of owner (its page decides the path).
+pub(crate) fn upload_route(owner: &'static str) -> axum::routing::MethodRouter<AppState> {
+    post(
+        move |State(state): State<AppState>, who: Authed, Path(id): Path<i64>, form: Multipart| async move {
+            store_uploads(&state, &who, owner, id, form).await
+        },
+    )
+    .layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024))
 }
 
 /// Every `file` field of an upload: the owner checked before anything is

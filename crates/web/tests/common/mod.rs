@@ -164,6 +164,21 @@ pub fn after(html: &str, marker: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
+/// The id at the end of a 303's Location, e.g. `/clues/7?notice=created` → 7.
+pub fn created_id(r: &reqwest::Response, prefix: &str) -> i64 {
+    assert_eq!(r.status(), 303, "expected a redirect to {prefix}");
+    let loc = r.headers()["location"].to_str().unwrap();
+    let rest = loc.strip_prefix(prefix).unwrap_or_else(|| panic!("{loc}"));
+    rest.split(['?', '/', '#']).next().unwrap().parse().unwrap()
+}
+
+/// A page's HTML, which must answer 200.
+pub async fn page(b: &Browser, path: &str) -> String {
+    let r = b.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
 pub fn meta_csrf(html: &str) -> String {
     let marker = "name=\"csrf-token\" content=\"";
     let start = html.find(marker).expect("csrf meta") + marker.len();
