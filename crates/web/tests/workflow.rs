@@ -9,7 +9,6 @@ use common::{Browser, TestApp, created_id, page};
 use xingjian_store::{DeadlineFilter, PageRequest, RequestCtx, Store};
 use xingjian_testkit::both;
 
-
 async fn actor(app: &TestApp, username: &str) -> xingjian_domain::Actor {
     let u = app
         .store

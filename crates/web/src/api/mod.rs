@@ -4,6 +4,7 @@
 //! login page); every state-changing call must send the session's CSRF token
 //! in `X-CSRF-Token`. Errors are `{"error": {"code", "message", "fields"}}`.
 
+mod coordination;
 mod workflow;
 
 use crate::AppState;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", get(get_user).put(update_user))
         .route("/audit", get(list_audit))
         .merge(workflow::routes())
+        .merge(coordination::routes())
 }
 
 /// Errors of this module render as JSON.
@@ -111,6 +113,7 @@ struct ApiErrorDetail {
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(workflow::WorkflowDoc::openapi());
+    doc.merge(coordination::CoordinationDoc::openapi());
     Json(doc)
 }
 

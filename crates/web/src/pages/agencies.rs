@@ -126,12 +126,18 @@ async fn coordination(
         agreements.push((g, warnings));
     }
     Ok(Coordination {
-        outbound: store.list_exchanges(&count("outbound", None), one()).await?.total,
+        outbound: store
+            .list_exchanges(&count("outbound", None), one())
+            .await?
+            .total,
         outbound_open: store
             .list_exchanges(&count("outbound", Some("open")), one())
             .await?
             .total,
-        inbound: store.list_exchanges(&count("inbound", None), one()).await?.total,
+        inbound: store
+            .list_exchanges(&count("inbound", None), one())
+            .await?
+            .total,
         inbound_open: store
             .list_exchanges(&count("inbound", Some("open")), one())
             .await?

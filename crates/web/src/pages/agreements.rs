@@ -144,7 +144,12 @@ async fn new_page(
     let has_errors = !errors.is_empty();
     render_form(
         &NewPage {
-            l: Layout::new("登记协作协议", &state.settings.office_name, "agreements", who),
+            l: Layout::new(
+                "登记协作协议",
+                &state.settings.office_name,
+                "agreements",
+                who,
+            ),
             agencies: super::agency_choices(state, who).await?,
             f,
             errors,
@@ -222,8 +227,13 @@ async fn detail(
     let g = store.get_agreement(id).await?;
     let is_staff = store.may_screen();
     render(&DetailPage {
-        l: Layout::new(g.title.clone(), &state.settings.office_name, "agreements", &who)
-            .notice(q.notice.as_deref()),
+        l: Layout::new(
+            g.title.clone(),
+            &state.settings.office_name,
+            "agreements",
+            &who,
+        )
+        .notice(q.notice.as_deref()),
         obligations: store.obligations_of(&g).await?,
         kinds: ObligationKind::ALL
             .iter()

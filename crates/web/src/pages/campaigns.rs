@@ -34,7 +34,10 @@ pub fn routes() -> Router<AppState> {
             "/campaigns/{id}/attachments",
             super::reviews::upload_route("campaign"),
         )
-        .route("/tasks/{id}/attachments", super::reviews::upload_route("task"))
+        .route(
+            "/tasks/{id}/attachments",
+            super::reviews::upload_route("task"),
+        )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -150,7 +153,11 @@ fn form_page(
     errors: ValidationErrors,
 ) -> Result<Response, WebError> {
     let has_errors = !errors.is_empty();
-    let title = if id.is_some() { "修改专项活动" } else { "新建专项活动" };
+    let title = if id.is_some() {
+        "修改专项活动"
+    } else {
+        "新建专项活动"
+    };
     // Focus areas chosen earlier but no longer configured stay choosable.
     let mut focus_choices = state.settings.focus_areas.clone();
     for x in &f.focus_areas {
@@ -262,8 +269,13 @@ async fn detail(
         .into_iter()
         .partition(|m| m.body == Body::LeadingGroup.code());
     render(&DetailPage {
-        l: Layout::new(c.name.clone(), &state.settings.office_name, "campaigns", &who)
-            .notice(q.notice.as_deref()),
+        l: Layout::new(
+            c.name.clone(),
+            &state.settings.office_name,
+            "campaigns",
+            &who,
+        )
+        .notice(q.notice.as_deref()),
         tasks: store.tasks_of(Some(id), None).await?,
         staff: store.staff_directory().await?,
         attachments: store.attachments_of("campaign", id).await?,

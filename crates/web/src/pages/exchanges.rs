@@ -163,7 +163,12 @@ async fn new_page(
     let has_errors = !errors.is_empty();
     render_form(
         &NewPage {
-            l: Layout::new("发起信息交流", &state.settings.office_name, "exchanges", who),
+            l: Layout::new(
+                "发起信息交流",
+                &state.settings.office_name,
+                "exchanges",
+                who,
+            ),
             agencies: super::agency_choices(state, who).await?,
             f,
             errors,
@@ -242,8 +247,13 @@ async fn detail(
     let is_liaison = who.actor().role == Role::Liaison;
     let receives = if x.is_inbound() { is_staff } else { is_liaison };
     render(&DetailPage {
-        l: Layout::new(x.title.clone(), &state.settings.office_name, "exchanges", &who)
-            .notice(q.notice.as_deref()),
+        l: Layout::new(
+            x.title.clone(),
+            &state.settings.office_name,
+            "exchanges",
+            &who,
+        )
+        .notice(q.notice.as_deref()),
         deadlines: store.deadlines_of("exchange", id).await?,
         attachments: store.attachments_of("exchange", id).await?,
         upload_action: format!("/exchanges/{id}/attachments"),

@@ -8,7 +8,10 @@ use crate::layout::Layout;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use xingjian_store::{AgencyFilter, ClueFilter, DeadlineFilter, FileRequestFilter, PageRequest};
+use xingjian_store::{
+    AgencyFilter, ClueFilter, DeadlineFilter, ExchangeFilter, FileRequestFilter, PageRequest,
+    TaskFilter,
+};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -73,6 +76,35 @@ pub async fn home(State(state): State<AppState>, who: Authed) -> Result<Response
         if n > 0 {
             work.push((format!("待分流线索 {n} 条"), "/clues?status=new".to_owned()));
         }
+        let tasks = TaskFilter {
+            view: Some("mine".into()),
+            campaign_id: None,
+        };
+        let n = store.list_tasks(&tasks, one()).await?.total;
+        if n > 0 {
+            work.push((
+                format!("我负责的监督任务 {n} 项"),
+                "/tasks?view=mine".to_owned(),
+            ));
+        }
+    }
+    // Exchanges waiting for the user's side to sign for them.
+    let direction = if a.role.is_internal() {
+        "inbound"
+    } else {
+        "outbound"
+    };
+    let waiting = ExchangeFilter {
+        direction: Some(direction.into()),
+        status: Some("sent".into()),
+        ..Default::default()
+    };
+    let n = store.list_exchanges(&waiting, one()).await?.total;
+    if n > 0 {
+        work.push((
+            format!("待签收的信息交流 {n} 件"),
+            format!("/exchanges?direction={direction}&status=sent"),
+        ));
     }
     let open_requests = store
         .list_file_requests(

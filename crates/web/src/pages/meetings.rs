@@ -203,7 +203,11 @@ async fn form_page(
         .list_campaigns(PageRequest::new(Some(1), Some(50)))
         .await?
         .items;
-    let title = if id.is_some() { "修改会议记录" } else { "记录会议" };
+    let title = if id.is_some() {
+        "修改会议记录"
+    } else {
+        "记录会议"
+    };
     render_form(
         &FormPage {
             l: Layout::new(title, &state.settings.office_name, "meetings", who),
@@ -237,9 +241,9 @@ async fn create(
         .create_meeting(f.input())
         .await
     {
-        Ok(r) => Ok(
-            Redirect::to(&format!("/meetings/{}?notice=created", r.meeting.id)).into_response(),
-        ),
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/meetings/{}?notice=created", r.meeting.id)).into_response())
+        }
         Err(StoreError::Validation(e)) => form_page(&state, &who, f, None, e).await,
         Err(e) => Err(e.into()),
     }
@@ -255,7 +259,14 @@ async fn edit_form(
         .as_actor(who.actor(), &who.req)
         .get_meeting(id)
         .await?;
-    form_page(&state, &who, MeetingForm::of(&r), Some(id), ValidationErrors::new()).await
+    form_page(
+        &state,
+        &who,
+        MeetingForm::of(&r),
+        Some(id),
+        ValidationErrors::new(),
+    )
+    .await
 }
 
 async fn update(

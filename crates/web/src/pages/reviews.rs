@@ -49,8 +49,14 @@ pub fn routes() -> Router<AppState> {
         .route("/review-files/{id}/findings", post(add_finding))
         .route("/review-files/{id}/complete", post(complete))
         .route("/review-files/{id}/clue", post(to_clue))
-        .route("/review-files/{id}/attachments", upload_route("review_file"))
-        .route("/file-requests/{id}/attachments", upload_route("file_request"))
+        .route(
+            "/review-files/{id}/attachments",
+            upload_route("review_file"),
+        )
+        .route(
+            "/file-requests/{id}/attachments",
+            upload_route("file_request"),
+        )
         .route("/inquiries/{id}/attachments", upload_route("inquiry"))
         .route("/attachments/{id}", get(download))
 }
