@@ -274,6 +274,44 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)]
+    fn mail_settings_are_checked_and_the_password_stays_hidden() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("x.toml");
+        std::fs::write(
+            &file,
+            "focus_areas = [\"校车安全\"]\n[smtp]\nhost = \"mail.example.gov.cn\"\nfrom = \"行检 <xj@example.gov.cn>\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("XINGJIAN_SMTP__PASSWORD", "s3cret-relay");
+            let c = Config::load(Some(&file), &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.focus_areas, vec!["校车安全".to_owned()]);
+            let smtp = c.smtp.clone().unwrap_or_else(|| panic!("smtp section"));
+            assert_eq!((smtp.port, smtp.security.as_str()), (587, "starttls"));
+            assert_eq!(smtp.password, "s3cret-relay");
+            let shown = format!("{c:#?}");
+            assert!(
+                !shown.contains("s3cret-relay") && shown.contains("[hidden]"),
+                "{shown}"
+            );
+            jail.set_env("XINGJIAN_SMTP__SECURITY", "ssl");
+            let err = Config::load(Some(&file), &Overrides::default())
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains("smtp") && err.contains("starttls"), "{err}");
+            jail.set_env("XINGJIAN_SMTP__SECURITY", "tls");
+            jail.set_env("XINGJIAN_FOCUS_AREAS", "[]");
+            let err = Config::load(Some(&file), &Overrides::default())
+                .err()
+                .unwrap_or_default();
+            assert!(err.contains("focus_areas"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("x.toml");

@@ -19,7 +19,7 @@ pub enum NotifyError {
 }
 
 /// How the SMTP adapter connects.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
@@ -30,7 +30,7 @@ pub struct SmtpConfig {
     pub security: String,
     #[serde(default)]
     pub username: String,
-    /// Best given by environment (`XJ_SMTP__PASSWORD`); never written back out.
+    /// Best given by environment (`XINGJIAN_SMTP__PASSWORD`); never written back out.
     #[serde(default, skip_serializing)]
     pub password: String,
     /// The sender, e.g. `行检系统 <xingjian@example.gov.cn>`.
@@ -38,6 +38,28 @@ pub struct SmtpConfig {
     /// Prefixed to the relative links in messages, e.g. `https://xj.example.gov.cn`.
     #[serde(default)]
     pub public_url: String,
+}
+
+/// The password never appears in logs or `check-config`.
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &if self.password.is_empty() {
+                    ""
+                } else {
+                    "[hidden]"
+                },
+            )
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
 }
 
 fn default_port() -> u16 {

@@ -250,31 +250,13 @@ impl ActorStore<'_> {
     }
 
     async fn agreement_parties(&self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, String)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            "SELECT p.agreement_id, a.id, a.name FROM agreement_parties p JOIN agencies a ON a.id = p.agency_id \
-             WHERE p.agreement_id IN (",
-        );
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(") ORDER BY a.id");
-        q.fetch_all(self.store.db.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("agreement_id")?,
-                    r.try_get("id")?,
-                    r.try_get("name")?,
-                ))
-            })
-            .collect()
+        crate::sql::agencies_of(
+            self.store.db.pool(),
+            "agreement_parties",
+            "agreement_id",
+            ids,
+        )
+        .await
     }
 
     pub async fn get_agreement(&self, id: i64) -> StoreResult<Agreement> {
@@ -344,7 +326,7 @@ impl ActorStore<'_> {
             let period = Period::from_code(&period_code).unwrap_or(Period::None);
             let mut warning = None;
             let fulfilments = match kind {
-                Some(k) if k == ObligationKind::Liaison => {
+                Some(ObligationKind::Liaison) => {
                     let missing = self.parties_without_liaison(&party_ids).await?;
                     if !missing.is_empty() {
                         warning = Some(format!("{}尚未确定联络员", missing.join("、")));

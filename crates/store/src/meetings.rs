@@ -385,31 +385,7 @@ impl ActorStore<'_> {
     }
 
     async fn meeting_agencies(&self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, String)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            "SELECT ma.meeting_id, a.id, a.name FROM meeting_agencies ma JOIN agencies a ON a.id = ma.agency_id \
-             WHERE ma.meeting_id IN (",
-        );
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(") ORDER BY a.id");
-        q.fetch_all(self.store.db.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("meeting_id")?,
-                    r.try_get("id")?,
-                    r.try_get("name")?,
-                ))
-            })
-            .collect()
+        crate::sql::agencies_of(self.store.db.pool(), "meeting_agencies", "meeting_id", ids).await
     }
 
     pub async fn get_meeting(&self, id: i64) -> StoreResult<MeetingRecord> {

@@ -183,6 +183,39 @@ pub(crate) async fn update_versioned(
     Ok(q.execute(c).await? == 1)
 }
 
+/// The agencies linked to each of `ids` through a join table
+/// (`table(owner_column, agency_id)`): (owner id, agency id, agency name).
+/// `table` and `owner_column` are literals, never input.
+pub(crate) async fn agencies_of(
+    pool: &sqlx::AnyPool,
+    table: &'static str,
+    owner_column: &'static str,
+    ids: &[i64],
+) -> crate::StoreResult<Vec<(i64, i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(&format!(
+        "SELECT j.{owner_column} AS owner, a.id, a.name FROM {table} j JOIN agencies a ON a.id = j.agency_id \
+         WHERE j.{owner_column} IN ("
+    ));
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(") ORDER BY a.id");
+    q.fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            Ok((r.try_get("owner")?, r.try_get("id")?, r.try_get("name")?))
+        })
+        .collect()
+}
+
 /// A value for `insert`/`update_versioned`.
 pub(crate) fn v(x: impl Into<Arg>) -> Arg {
     x.into()

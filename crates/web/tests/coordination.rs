@@ -479,6 +479,27 @@ both!(the_seed_coordination_story, |backend| async move {
         .nth(1)
         .unwrap_or("");
     assert!(overdue.contains("请共享 2026 年度行政处罚数据"), "{html}");
+    // Users keep their own contact details; nobody else's.
+    let r = lg
+        .post(
+            "/account/contact",
+            &[
+                ("position", "秩序科民警"),
+                ("phone", "110-1234"),
+                ("email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(page(&lg, "/account/password").await.contains("秩序科民警"));
+    let r = lg
+        .post(
+            &format!("/admin/users/{}/contact", liaison.id.0),
+            &[("phone", "1")],
+        )
+        .await;
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
+    assert!(page(&admin, "/admin/users").await.contains("邮件提醒队列"));
     // The liaison sees its own agency's page, contacts included.
     assert!(
         page(&lj, &format!("/agencies/{jt}"))

@@ -75,6 +75,8 @@ struct UsersPage {
     q: String,
     role: String,
     roles: Vec<(&'static str, &'static str)>,
+    /// Mail delivery of notifications: pending, sent, failed.
+    outbox: xingjian_store::OutboxCounts,
 }
 
 async fn users(
@@ -116,6 +118,11 @@ async fn users(
         q: q.q.unwrap_or_default(),
         role: q.role.unwrap_or_default(),
         roles: roles(),
+        outbox: state
+            .store
+            .as_actor(who.actor(), &who.req)
+            .outbox_counts()
+            .await?,
     })
 }
 

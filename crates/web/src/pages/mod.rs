@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(session::password_form).post(session::change_password),
         )
+        .route(
+            "/account/contact",
+            axum::routing::post(session::change_contact),
+        )
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/static/app.css", get(css))

@@ -179,6 +179,8 @@ pub async fn logout(
 struct PasswordPage {
     l: Layout,
     errors: xingjian_domain::ValidationErrors,
+    /// The user's own contact details, editable on the same page.
+    contact: xingjian_store::Contact,
 }
 
 #[derive(serde::Deserialize)]
@@ -191,14 +193,37 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
 pub async fn password_form(
     State(state): State<AppState>,
     who: crate::auth::Authed,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
     render(&PasswordPage {
-        l: Layout::new("修改密码", &state.settings.office_name, "", &who),
+        l: Layout::new("修改密码", &state.settings.office_name, "", &who)
+            .notice(q.notice.as_deref()),
         errors: xingjian_domain::ValidationErrors::new(),
+        contact: store.contact_of(who.actor().user_id).await?,
     })
+}
+
+/// Each user keeps their own contact details (a liaison's show on its agency's page).
+pub async fn change_contact(
+    State(state): State<AppState>,
+    who: crate::auth::Authed,
+    Form(c): Form<xingjian_store::Contact>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .set_contact(who.actor().user_id, &c)
+        .await?;
+    Ok(axum::response::Redirect::to("/account/password?notice=saved").into_response())
 }
 
 pub async fn change_password(
@@ -221,6 +246,7 @@ pub async fn change_password(
             let body = render(&PasswordPage {
                 l: Layout::new("修改密码", &state.settings.office_name, "", &who),
                 errors,
+                contact: store.contact_of(who.actor().user_id).await?,
             })?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
