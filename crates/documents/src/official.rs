@@ -3,7 +3,7 @@
 use crate::DocumentError;
 use docx_rs::{
     AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Run,
-    RunFonts,
+    RunFonts, SpecialIndentType,
 };
 
 /// Millimetres to twentieths of a point.
@@ -22,6 +22,20 @@ const SIZE_3: usize = 32;
 const SIZE_4: usize = 28;
 /// A fixed line of 28 points (22 lines on the 225 mm 版心).
 const LINE: i32 = 560;
+/// Two characters of 三号 (16 pt) in twentieths of a point.
+const TWO_CHARS: i32 = 640;
+
+/// Indent the first line by two characters (in twips for LibreOffice, in
+/// hundredths of a character for Word).
+fn indented(p: Paragraph) -> Paragraph {
+    p.indent(
+        None,
+        Some(SpecialIndentType::FirstLine(TWO_CHARS)),
+        None,
+        None,
+    )
+    .first_line_chars(200)
+}
 
 fn fonts(name: &str) -> RunFonts {
     RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
@@ -84,9 +98,8 @@ pub fn centred(text: &str) -> Paragraph {
 
 /// A body paragraph: 仿宋_GB2312 三号, first line indented two characters.
 pub fn body(text: &str) -> Paragraph {
-    Paragraph::new()
+    indented(Paragraph::new())
         .line_spacing(fixed_line())
-        .first_line_chars(200)
         .add_run(run(text, BODY_FONT, SIZE_3))
 }
 
@@ -99,9 +112,8 @@ pub fn flush(text: &str) -> Paragraph {
 
 /// A level-one heading ("一、…"): 黑体 三号, indented like the body.
 pub fn heading(text: &str) -> Paragraph {
-    Paragraph::new()
+    indented(Paragraph::new())
         .line_spacing(fixed_line())
-        .first_line_chars(200)
         .add_run(run(text, HEADING_FONT, SIZE_3))
 }
 
