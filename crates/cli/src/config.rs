@@ -48,6 +48,9 @@ pub struct Config {
     /// Supervision case numbers: `{year}`, `{seq}` or `{seq:N}` (zero-padded),
     /// e.g. `上检行监〔{year}〕{seq}号`.
     pub case_number_pattern: String,
+    /// 文号 of recommendations by kind (`correction`, `social_governance`, `other`),
+    /// e.g. `{ correction = "上检行建〔{year}〕{seq}号" }`; a yearly sequence per kind.
+    pub recommendation_number_patterns: std::collections::BTreeMap<String, String>,
     /// Time limit of each case stage, overriding the defaults, e.g.
     /// `{ accepted = "7wd", investigating = "2m", reviewing = "30d" }`.
     pub case_stage_limits: std::collections::BTreeMap<String, String>,
@@ -92,6 +95,14 @@ impl Default for Config {
             calendar_dir: None,
             office_name: "上街区人民检察院".into(),
             case_number_pattern: "上检行监〔{year}〕{seq}号".into(),
+            recommendation_number_patterns: [
+                ("correction", "上检行建〔{year}〕{seq}号"),
+                ("social_governance", "上检社建〔{year}〕{seq}号"),
+                ("other", "上检建〔{year}〕{seq}号"),
+            ]
+            .into_iter()
+            .map(|(k, p)| (k.to_owned(), p.to_owned()))
+            .collect(),
             case_stage_limits: Default::default(),
             focus_areas: xingjian_web::default_focus_areas(),
             smtp: None,
@@ -218,6 +229,16 @@ impl Config {
         }
         if let Err(e) = xingjian_domain::case::format_number(&self.case_number_pattern, 2026, 1) {
             problems.push(format!("case_number_pattern：{e}"));
+        }
+        for (kind, pattern) in &self.recommendation_number_patterns {
+            if xingjian_domain::recommendation::RecKind::from_code(kind).is_none() {
+                problems.push(format!(
+                    "recommendation_number_patterns：未知的类别“{kind}”（可用 correction、social_governance、other）"
+                ));
+            }
+            if let Err(e) = xingjian_domain::case::format_number(pattern, 2026, 1) {
+                problems.push(format!("recommendation_number_patterns.{kind}：{e}"));
+            }
         }
         if self.office_name.trim().is_empty() {
             problems.push("office_name 不能为空 / office_name must not be empty".into());

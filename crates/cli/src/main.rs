@@ -196,6 +196,13 @@ async fn open_store(c: &Config) -> Result<Store> {
     };
     store.calendar = std::sync::Arc::new(screen::calendar(&c.calendar_dir())?);
     store.numbering.case_number = c.case_number_pattern.clone();
+    // Configured patterns replace the defaults kind by kind.
+    for (kind, pattern) in &c.recommendation_number_patterns {
+        store
+            .numbering
+            .recommendation
+            .insert(kind.clone(), pattern.clone());
+    }
     for (stage, limit) in &c.case_stage_limits {
         let (Some(stage), Some((n, unit))) = (
             xingjian_domain::Stage::from_code(stage),

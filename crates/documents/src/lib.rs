@@ -6,10 +6,14 @@
 //! Each document is a plain struct filled by the caller; this crate knows
 //! nothing of the database.
 
+mod letter;
 mod minutes;
 mod official;
+#[cfg(test)]
+mod test_support;
 
-pub use minutes::{MinutesAttendee, MinutesDoc, MinutesFollowUp, minutes_docx};
+pub use letter::{LetterDoc, ReceiptDoc, letter_docx, receipt_docx};
+pub use minutes::{MinutesAttendee, MinutesDoc, MinutesFollowUp, chinese_date, minutes_docx};
 
 /// Why a document could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,9 @@
 //! This crate does no I/O: it holds ids, roles, agencies, the acting user and
 //! validated values, so that every other crate speaks the same words.
 
+#[macro_use]
+mod macros;
+
 mod actor;
 mod agency;
 pub mod case;
@@ -12,6 +15,7 @@ pub mod deadline;
 mod error;
 mod ids;
 pub mod mask;
+pub mod recommendation;
 mod role;
 mod user;
 

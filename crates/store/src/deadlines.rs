@@ -325,17 +325,29 @@ pub(crate) async fn finish(
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
-    let today = time::fmt_date(time::today());
     for id in &ids {
-        let mut u = Sql::new("UPDATE deadlines SET status = ");
-        u.bind(status).push(", done_on = ").bind(today.as_str());
-        u.push(", version = version + 1 WHERE id = ").bind(*id);
-        u.execute(tx).await?;
-        cancel_jobs(tx, *id).await?;
-        let action = if status == "done" { "done" } else { "cancel" };
-        event(tx, *id, action, None, None, note, None, actor_name).await?;
+        finish_one(tx, *id, status, note, actor_name).await?;
     }
     Ok(ids.len() as u64)
+}
+
+/// Stop one clock: met (`done`) or no longer relevant (`cancelled`).
+pub(crate) async fn finish_one(
+    tx: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    note: &str,
+    actor_name: &str,
+) -> StoreResult<()> {
+    let mut u = Sql::new("UPDATE deadlines SET status = ");
+    u.bind(status)
+        .push(", done_on = ")
+        .bind(time::fmt_date(time::today()));
+    u.push(", version = version + 1 WHERE id = ").bind(id);
+    u.execute(tx).await?;
+    cancel_jobs(tx, id).await?;
+    let action = if status == "done" { "done" } else { "cancel" };
+    event(tx, id, action, None, None, note, None, actor_name).await
 }
 
 /// Give a subject's open clocks a new owner (e.g. when a clue is assigned).
@@ -757,8 +769,10 @@ impl SystemStore<'_> {
                     .try_get::<Option<i64>, _>("owner_id")?
                     .into_iter()
                     .collect();
-                if matches!(subject.as_str(), "file_request" | "exchange")
-                    && let Some(a) = j.try_get::<Option<i64>, _>("agency_id")?
+                if matches!(
+                    subject.as_str(),
+                    "file_request" | "exchange" | "recommendation"
+                ) && let Some(a) = j.try_get::<Option<i64>, _>("agency_id")?
                 {
                     users.extend(liaisons_of(&mut tx, a).await?);
                 }
@@ -768,6 +782,7 @@ impl SystemStore<'_> {
                     "case" => format!("监督案件 #{subject_id}"),
                     "task" => format!("监督任务 #{subject_id}"),
                     "exchange" => format!("协作事项 #{subject_id}"),
+                    "recommendation" => format!("检察建议 #{subject_id}"),
                     _ => format!("#{subject_id}"),
                 };
                 let title = if kind == "deadline_overdue" {

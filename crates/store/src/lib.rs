@@ -26,6 +26,7 @@ mod imports;
 mod meetings;
 mod migrate;
 mod outbox;
+mod recommendations;
 mod reviews;
 mod scope;
 mod screenings;
@@ -53,6 +54,11 @@ pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
 pub use meetings::{Attendee, Meeting, MeetingFilter, MeetingInput, MeetingRecord};
 pub use migrate::{MIGRATIONS, MigrationReport};
 pub use outbox::{MAX_ATTEMPTS, OutboxCounts, OutboxMessage};
+pub use recommendations::{
+    Consultation, Delivery, DeliveryInput, LetterVersion, Measure, NewRecommendation, Recipient,
+    Recommendation, RecommendationFilter, RecommendationRecord, SignOff, SupervisorOpinion,
+    default_number_patterns,
+};
 pub use reviews::{Attachment, Finding, ReviewBatch, ReviewBatchInput, ReviewFile, ReviewSummary};
 pub use screenings::{
     AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
@@ -178,12 +184,15 @@ pub struct Store {
 #[derive(Debug, Clone)]
 pub struct Numbering {
     pub case_number: String,
+    /// 文号 of recommendations by kind code.
+    pub recommendation: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Numbering {
     fn default() -> Self {
         Self {
             case_number: "行监〔{year}〕{seq}号".into(),
+            recommendation: recommendations::default_number_patterns(),
         }
     }
 }

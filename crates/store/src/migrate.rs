@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "coordination",
         include_str!("../migrations/0006_coordination.sql"),
     ),
+    (
+        7,
+        "recommendations",
+        include_str!("../migrations/0007_recommendations.sql"),
+    ),
 ];
 
 /// What a migration run did.

@@ -699,6 +699,24 @@ impl ActorStore<'_> {
                 self.exchange_accepts_attachment(owner_id).await?;
                 Ok(format!("/exchanges/{owner_id}"))
             }
+            "recommendation" => {
+                // The office, or a recipient's liaison once it is delivered (its reply's scan).
+                let r = self.get_recommendation(owner_id).await?;
+                let recipient = r.recipients.iter().any(|x| {
+                    self.actor.agency_id == Some(AgencyId(x.agency_id)) && x.delivered_on.is_some()
+                });
+                if !(self.may_screen() || recipient) || r.status == "closed" {
+                    return Err(self
+                        .refuse(
+                            "attachment.create",
+                            "recommendation",
+                            Some(owner_id.to_string()),
+                            StoreError::Forbidden("该检察建议已办结或无权上传"),
+                        )
+                        .await);
+                }
+                Ok(format!("/recommendations/{owner_id}"))
+            }
             "campaign" | "task" | "meeting" | "agreement" => {
                 // The office's own records: staff only.
                 match owner {

@@ -90,7 +90,7 @@ pub(crate) fn deadlines(actor: &Actor, table_alias: &str) -> Sql {
     match (actor.role, actor.agency_id) {
         (Role::Liaison, Some(a)) => {
             let mut s = Sql::new(&format!(
-                "{table_alias}.subject IN ('file_request', 'exchange') AND {table_alias}.agency_id = "
+                "{table_alias}.subject IN ('file_request', 'exchange', 'recommendation') AND {table_alias}.agency_id = "
             ));
             s.bind(a.0);
             s
@@ -128,6 +128,10 @@ pub(crate) fn attachments(actor: &Actor) -> Sql {
             s.bind(a.0).push(
                 ")) OR (attachments.owner = 'agreement' AND attachments.owner_id IN \
                  (SELECT ap.agreement_id FROM agreement_parties ap WHERE ap.agency_id = ",
+            );
+            s.bind(a.0).push(
+                ")) OR (attachments.owner = 'recommendation' AND attachments.owner_id IN \
+                 (SELECT x.recommendation_id FROM recommendation_recipients x WHERE x.delivered_on IS NOT NULL AND x.agency_id = ",
             );
             s.bind(a.0).push("))");
             s
@@ -178,6 +182,35 @@ pub(crate) fn agreements(actor: &Actor, table_alias: &str) -> Sql {
             s
         }
         (r, _) if r.is_internal() && r != Role::PeopleSupervisor => Sql::new("1 = 1"),
+        _ => Sql::new("1 = 0"),
+    }
+}
+
+/// Recommendations: staff see all; a liaison those addressed to its agency
+/// once issued, and drafts shared with it for pre-consultation; a people's
+/// supervisor those whose delivery it was invited to.
+pub(crate) fn recommendations(actor: &Actor, table_alias: &str) -> Sql {
+    match (actor.role, actor.agency_id) {
+        (Role::Liaison, Some(a)) => {
+            let mut s = Sql::new(&format!(
+                "({table_alias}.status NOT IN ('draft', 'pending_approval') AND {table_alias}.id IN \
+                 (SELECT recommendation_id FROM recommendation_recipients WHERE agency_id = "
+            ));
+            s.bind(a.0).push(&format!(
+                ")) OR {table_alias}.id IN (SELECT recommendation_id FROM recommendation_consultations WHERE agency_id = "
+            ));
+            s.bind(a.0).push(")");
+            s
+        }
+        (Role::PeopleSupervisor, _) => {
+            let mut s = Sql::new(&format!(
+                "{table_alias}.id IN (SELECT d.recommendation_id FROM recommendation_deliveries d \
+                 JOIN recommendation_supervisors s ON s.delivery_id = d.id WHERE s.user_id = "
+            ));
+            s.bind(actor.user_id.0).push(")");
+            s
+        }
+        (r, _) if r.is_internal() => Sql::new("1 = 1"),
         _ => Sql::new("1 = 0"),
     }
 }

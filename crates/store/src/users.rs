@@ -562,6 +562,20 @@ impl ActorStore<'_> {
             .collect()
     }
 
+    /// The active people's supervisors (id, name), for the office's staff to
+    /// invite to a public delivery; outsiders get none.
+    pub async fn people_supervisors(&self) -> StoreResult<Vec<(i64, String)>> {
+        if !self.actor.role.is_internal() {
+            return Ok(Vec::new());
+        }
+        Sql::new("SELECT id, display_name FROM users WHERE active = 1 AND role = 'people_supervisor' ORDER BY id")
+            .fetch_all(self.store.db.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+            .collect()
+    }
+
     pub async fn contact_of(&self, id: UserId) -> StoreResult<Contact> {
         let u = self.get_user(id).await?;
         let mut q = Sql::new("SELECT position, phone, email FROM users WHERE id = ");

@@ -191,6 +191,18 @@ pub fn action_label(action: &str) -> &'static str {
         "agreement.create" => "登记协作协议",
         "agreement.update" => "补充协议义务",
         "user.contact" => "修改联系方式",
+        "recommendation.create" => "起草检察建议",
+        "recommendation.revise" => "修改检察建议",
+        "recommendation.share" => "提前沟通",
+        "recommendation.views" => "被建议单位提出意见",
+        "recommendation.submit" => "提请审批",
+        "recommendation.approve" => "审批检察建议",
+        "recommendation.deliver" => "送达检察建议",
+        "recommendation.opinion" => "人民监督员意见",
+        "recommendation.reply" => "被建议单位回复",
+        "recommendation.measure" => "登记整改措施",
+        "recommendation.outcome" => "认定采纳情况",
+        "recommendation.close" => "检察建议办结",
         _ => "",
     }
 }
@@ -217,6 +229,7 @@ pub fn entity_label(entity: &str) -> &'static str {
         "exchange" => "协作事项",
         "meeting" => "会议",
         "agreement" => "协作协议",
+        "recommendation" => "检察建议",
         _ => "",
     }
 }

@@ -13,6 +13,7 @@ mod file_requests;
 mod home;
 mod imports;
 mod meetings;
+mod recommendations;
 mod reviews;
 mod screenings;
 mod session;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .merge(exchanges::routes())
         .merge(meetings::routes())
         .merge(agreements::routes())
+        .merge(recommendations::routes())
 }
 
 /// Render a template or an error page.
