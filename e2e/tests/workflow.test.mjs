@@ -2,6 +2,7 @@
 // triage → file request → the liaison answers → a case → an inquiry → 处理决定.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startServer, launchBrowser, login, newPage } from "./server.mjs";
 
 let server;
@@ -137,5 +138,78 @@ test("12309 clue to a case decision, with the liaison answering the file request
   assert.match(await d.getByTestId("case-stage").textContent(), /处理决定/);
   assert.match(await d.getByTestId("case-history").textContent(), /未当场交付决定书属实/);
   await d.screenshot({ path: "test-results/case.png", fullPage: true });
+
+  // 检察建议 from the case: drafted with the facts and the file review's finding.
+  const p2 = await newPage(browser);
+  await login(p2, server.url, "prosecutor");
+  await p2.waitForURL(server.url + "/");
+  await p2.goto(caseUrl);
+  await p2.getByRole("link", { name: "起草检察建议" }).click();
+  assert.match(await p2.getByLabel("查明的事实").inputValue(), /未当场交付决定书属实/);
+  assert.match(await p2.getByLabel("查明的事实").inputValue(), /未当场交付《行政强制措施决定书》/);
+  assert.ok(await p2.getByRole("checkbox", { name: "区交通运输局" }).isChecked());
+  await p2.getByRole("button", { name: "保存初稿" }).click();
+  await p2.waitForURL(/\/recommendations\/\d+\?notice=created/);
+  const recUrl = p2.url().split("?")[0];
+  await p2.getByRole("button", { name: "提请审批" }).click();
+  await p2.waitForURL(/notice=saved/);
+  assert.match(await p2.getByTestId("recommendation-status").textContent(), /待审批/);
+
+  // The deputy chief approves: numbered.
+  await d.goto(recUrl);
+  await d.getByTestId("decide-form").getByLabel("审批意见").fill("同意");
+  await d.getByRole("button", { name: "批准签发" }).click();
+  await d.waitForURL(/notice=saved/);
+  const docNumber = (await d.getByTestId("doc-number").textContent()).trim();
+  assert.match(docNumber, /^上检行建〔\d{4}〕1号$/);
   await d.context().close();
+
+  // The letter downloads as DOCX.
+  await p2.goto(recUrl);
+  const [letter] = await Promise.all([p2.waitForEvent("download"), p2.getByTestId("letter-docx").click()]);
+  assert.ok(letter.suggestedFilename().includes(docNumber));
+  assert.equal(readFileSync(await letter.path()).subarray(0, 2).toString(), "PK");
+
+  // Public delivery with a people's supervisor.
+  const deliver = p2.getByTestId("deliver-form");
+  await deliver.getByLabel("送达方式").selectOption("public");
+  await deliver.getByLabel("签收人").fill("王副局长");
+  await deliver.getByLabel("地点").fill("区交通运输局会议室");
+  await deliver.getByLabel("孙人民监督员").check();
+  await deliver.getByRole("button", { name: "记录送达" }).click();
+  await p2.waitForURL(/notice=saved/);
+  assert.match(await p2.getByTestId("recommendation-status").textContent(), /已送达/);
+  const s = await newPage(browser);
+  await login(s, server.url, "supervisor");
+  await s.waitForURL(server.url + "/");
+  await s.goto(recUrl);
+  await s.getByLabel("监督意见").fill("宣告送达程序规范，被建议单位态度端正。");
+  await s.getByRole("button", { name: "提交监督意见" }).click();
+  await s.waitForURL(/notice=saved/);
+  await s.context().close();
+
+  // The bureau's liaison replies.
+  const l2 = await newPage(browser);
+  await login(l2, server.url, "liaison.jt");
+  await l2.waitForURL(server.url + "/");
+  await l2.goto(recUrl);
+  await l2.getByLabel("回复内容（整改措施及结果）").fill("已约谈相关执法人员，开展以案促改警示教育，修订扣押车辆工作规程。");
+  await l2.getByRole("button", { name: "提交回复" }).click();
+  await l2.waitForURL(/notice=saved/);
+  await l2.context().close();
+
+  // Adopted; the recommendation and then the case are closed.
+  await p2.goto(recUrl);
+  assert.match(await p2.getByTestId("supervisor-opinion").textContent(), /宣告送达程序规范/);
+  await p2.getByTestId("outcome-form").getByLabel("认定").selectOption("adopted");
+  await p2.getByRole("button", { name: "认定" }).click();
+  await p2.waitForURL(/notice=saved/);
+  await p2.getByRole("button", { name: "检察建议办结" }).click();
+  await p2.waitForURL(/notice=saved/);
+  assert.match(await p2.getByTestId("recommendation-status").textContent(), /已结案/);
+  await p2.goto(caseUrl);
+  await move(p2, "转入跟进监督", { 跟进监督安排: "跟踪整改落实" });
+  await move(p2, "结案", { 结案报告摘要: "检察建议已被采纳，整改到位" });
+  assert.match(await p2.getByTestId("case-stage").textContent(), /结案/);
+  await p2.context().close();
 });

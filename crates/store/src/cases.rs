@@ -599,6 +599,21 @@ impl ActorStore<'_> {
         if c.version != version {
             return Err(StoreError::Stale);
         }
+        if to == Stage::Closed && c.stage == Stage::FollowingUp {
+            // The follow-up ends when the case's recommendations are closed.
+            let mut q = Sql::new(
+                "SELECT COUNT(*) AS n FROM recommendations WHERE status <> 'closed' AND case_id = ",
+            );
+            q.bind(id);
+            let open: i64 = q.fetch_one(self.store.db.pool()).await?.try_get("n")?;
+            if open > 0 {
+                return Err(ValidationErrors::one(
+                    "to",
+                    format!("本案尚有 {open} 件检察建议未办结，办结后才能结案"),
+                )
+                .into());
+            }
+        }
         let kept: BTreeMap<&str, &str> = t
             .requires
             .iter()

@@ -100,6 +100,7 @@ struct Coordination {
     meetings: Vec<xingjian_store::Meeting>,
     agreements: Vec<(xingjian_store::Agreement, Vec<String>)>,
     requests: Vec<xingjian_store::FileRequest>,
+    recommendations: Vec<xingjian_store::Recommendation>,
 }
 
 async fn coordination(
@@ -182,6 +183,16 @@ async fn coordination(
                 &FileRequestFilter {
                     status: None,
                     agency_id: Some(id),
+                },
+                ten(),
+            )
+            .await?
+            .items,
+        recommendations: store
+            .list_recommendations(
+                &xingjian_store::RecommendationFilter {
+                    agency_id: Some(id),
+                    ..Default::default()
                 },
                 ten(),
             )
