@@ -56,6 +56,9 @@ pub struct Config {
     pub case_stage_limits: std::collections::BTreeMap<String, String>,
     /// The focus areas (监督重点) a campaign may choose from.
     pub focus_areas: Vec<String>,
+    /// 诉源治理: a problem found in at least this many files of one agency is
+    /// listed as recurring and can start a social-governance recommendation.
+    pub governance_min_files: usize,
     /// Mail delivery of notifications (off unless this section is present).
     pub smtp: Option<xingjian_notify::SmtpConfig>,
     /// `text` or `json`.
@@ -105,6 +108,7 @@ impl Default for Config {
             .collect(),
             case_stage_limits: Default::default(),
             focus_areas: xingjian_web::default_focus_areas(),
+            governance_min_files: 3,
             smtp: None,
             log_format: "text".into(),
             demo_password: None,
@@ -242,6 +246,9 @@ impl Config {
         }
         if self.office_name.trim().is_empty() {
             problems.push("office_name 不能为空 / office_name must not be empty".into());
+        }
+        if !(1..=1000).contains(&self.governance_min_files) {
+            problems.push("governance_min_files：应在 1 到 1000 之间".into());
         }
         if self.focus_areas.iter().all(|f| f.trim().is_empty()) {
             problems.push("focus_areas：至少需要一个监督重点".into());

@@ -340,6 +340,7 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
             cookie_secure: c.security.cookie_secure,
             trust_forwarded_for: c.security.trust_forwarded_for,
             focus_areas: c.focus_areas.clone(),
+            governance_min_files: c.governance_min_files,
         },
     )
     .with_screener(screener);

@@ -13,6 +13,7 @@ pub mod clue;
 pub mod coordination;
 pub mod deadline;
 mod error;
+pub mod governance;
 mod ids;
 pub mod mask;
 pub mod recommendation;

@@ -31,6 +31,8 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// The focus areas (监督重点) a campaign may choose from.
     pub focus_areas: Vec<String>,
+    /// 诉源治理: a problem seen in at least this many files is recurring.
+    pub governance_min_files: usize,
 }
 
 /// The seed's three focus areas, the default of `focus_areas`.
@@ -47,6 +49,7 @@ impl Default for WebSettings {
             cookie_secure: false,
             trust_forwarded_for: false,
             focus_areas: default_focus_areas(),
+            governance_min_files: 3,
         }
     }
 }

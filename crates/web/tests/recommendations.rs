@@ -526,3 +526,66 @@ both!(
         app.stop().await;
     }
 );
+
+both!(
+    recurring_problems_lead_to_a_social_governance_draft,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let ctx = RequestCtx::cli();
+        let p = actor(&app, "prosecutor").await;
+        let jt = app.agency_id("区交通运输局").await;
+        let s = app.store.as_actor(&p, &ctx);
+        // Three files of the bureau with the same confirmed problem, one with another.
+        let batch = s
+            .create_review_batch(xingjian_store::ReviewBatchInput {
+                title: "非法营运扣车卷宗评查".into(),
+                agency_id: Some(jt),
+                file_request_id: None,
+                case_numbers: "JT-1\nJT-2\nJT-3\nJT-4".into(),
+            })
+            .await
+            .unwrap();
+        let (files, _) = s.review_batch_files(batch.id).await.unwrap();
+        for f in &files {
+            let (problem, dim) = if f.case_number == "JT-4" {
+                ("执法人员不足两人", "执法不规范")
+            } else {
+                ("扣押车辆收取保管费", "逐利执法")
+            };
+            s.add_finding(f.id, dim, problem, "卷宗所附收据", f.version)
+                .await
+                .unwrap();
+        }
+        let b = app.login("prosecutor").await;
+        let html = page(&b, "/governance").await;
+        let table = html.split("data-testid=\"problems\"").nth(1).unwrap_or("");
+        assert!(
+            table.contains("逐利执法") && table.contains("<td>3</td>"),
+            "{html}"
+        );
+        assert!(
+            !table.contains("执法不规范"),
+            "one file is not recurring at the default of 3"
+        );
+        assert!(page(&b, "/governance?min=1").await.contains("执法不规范"));
+        assert!(
+            page(&b, "/governance?min=4")
+                .await
+                .contains("没有出现在 4 件以上案卷中的同类问题")
+        );
+        // One click: a social-governance draft citing the three files, addressed to the bureau.
+        let link = after(&html, "href=\"/recommendations/new?problem=").replace("&amp;", "&");
+        let form = page(&b, &format!("/recommendations/new?problem={link}")).await;
+        assert!(
+            form.contains("社会治理检察建议")
+                && form.contains("JT-1、JT-2、JT-3")
+                && form.contains("在 3 件案卷中反复出现"),
+            "{form}"
+        );
+        assert!(form.contains("value=\"social_governance\" selected"));
+        // Liaisons cannot see the analysis.
+        let lj = app.login("liaison.jt").await;
+        assert_eq!(lj.get("/governance").await.status(), 403);
+        app.stop().await;
+    }
+);

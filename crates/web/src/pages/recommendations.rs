@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use xingjian_documents::{LetterDoc, ReceiptDoc, letter_docx, receipt_docx};
+use xingjian_domain::governance::{Problem, governance_draft, recurring};
 use xingjian_domain::recommendation::{
     DeliveryMode, DiffLine, Letter, MeasureKind, Outcome, RecKind, diff, parse_items,
 };
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recommendations", get(list).post(create))
         .route("/recommendations/new", get(new_form))
+        .route("/governance", get(governance))
         .route("/recommendations/{id}", get(detail))
         .route("/recommendations/{id}/revise", post(revise))
         .route("/recommendations/{id}/share", post(share))
@@ -250,6 +252,116 @@ pub struct NewQuery {
     case_id: Option<i64>,
     #[serde(default)]
     kind: Option<String>,
+    /// A recurring problem (rule id or `dimension:…`) of `agency_id`, from 诉源治理.
+    #[serde(default)]
+    problem: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    agency_id: Option<i64>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// A rule's title, or the problem key itself.
+fn problem_title(state: &AppState, p: &Problem) -> String {
+    match &p.rule_id {
+        Some(r) => state
+            .screener
+            .as_ref()
+            .and_then(|s| s.rules.iter().find(|x| &x.rule.id == r))
+            .map_or_else(|| r.clone(), |x| x.rule.title.clone()),
+        None => p.dimension.clone(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct GovernanceQuery {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    min: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "governance.html")]
+struct GovernancePage {
+    l: Layout,
+    /// (problem, its title)
+    problems: Vec<(Problem, String)>,
+    /// (officer, files, problems)
+    officers: Vec<(String, usize, usize)>,
+    min: usize,
+    from: String,
+    to: String,
+}
+
+/// 诉源治理: recurring problems by rule and agency, with officers and months.
+async fn governance(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<GovernanceQuery>,
+) -> Result<Response, WebError> {
+    let min = q
+        .min
+        .and_then(|m| usize::try_from(m).ok())
+        .filter(|m| (1..=1000).contains(m))
+        .unwrap_or(state.settings.governance_min_files);
+    let occurrences = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .problem_occurrences(q.from.as_deref(), q.to.as_deref())
+        .await?;
+    let problems: Vec<(Problem, String)> = recurring(&occurrences, min)
+        .into_iter()
+        .map(|p| {
+            let t = problem_title(&state, &p);
+            (p, t)
+        })
+        .collect();
+    // Officers across the recurring problems: in how many of their files, in how many problems.
+    let mut officers: std::collections::BTreeMap<
+        String,
+        (std::collections::BTreeSet<String>, usize),
+    > = Default::default();
+    for o in &occurrences {
+        for off in &o.officers {
+            officers
+                .entry(off.clone())
+                .or_default()
+                .0
+                .insert(o.file.clone());
+        }
+    }
+    for (p, _) in &problems {
+        for (off, _) in &p.officers {
+            if let Some(e) = officers.get_mut(off) {
+                e.1 += 1;
+            }
+        }
+    }
+    let mut officers: Vec<(String, usize, usize)> = officers
+        .into_iter()
+        .filter(|(_, (files, _))| files.len() >= min)
+        .map(|(k, (files, n))| (k, files.len(), n))
+        .collect();
+    officers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    officers.truncate(50);
+    render(&GovernancePage {
+        l: Layout::new(
+            "诉源治理",
+            &state.settings.office_name,
+            "recommendations",
+            &who,
+        ),
+        problems,
+        officers,
+        min,
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
+    })
 }
 
 async fn new_form(
@@ -262,8 +374,30 @@ async fn new_form(
         .as_deref()
         .and_then(RecKind::from_code)
         .unwrap_or(RecKind::Correction);
-    let f = match q.case_id {
-        Some(c) => {
+    let f = match (q.case_id, q.problem.as_deref()) {
+        (None, Some(key)) => {
+            // One click from 诉源治理: the problem's files, cited.
+            let store = state.store.as_actor(who.actor(), &who.req);
+            let occurrences = store
+                .problem_occurrences(q.from.as_deref(), q.to.as_deref())
+                .await?;
+            let p = recurring(&occurrences, 1)
+                .into_iter()
+                .find(|p| p.key() == key && p.agency_id == q.agency_id)
+                .ok_or(WebError::NotFound)?;
+            let cites = p
+                .rule_id
+                .as_deref()
+                .map(|r| citations(&state, r))
+                .unwrap_or_default();
+            let title = problem_title(&state, &p);
+            LetterForm {
+                kind: RecKind::SocialGovernance.code().into(),
+                agency_ids: p.agency_id.into_iter().collect(),
+                ..LetterForm::of(&governance_draft(&p, &title, &cites))
+            }
+        }
+        (Some(c), _) => {
             let store = state.store.as_actor(who.actor(), &who.req);
             let (mut facts, agency) = store.case_facts(c).await?;
             for f in &mut facts.findings {
@@ -278,7 +412,7 @@ async fn new_form(
                 ..LetterForm::of(&Letter::draft(kind, &facts))
             }
         }
-        None => LetterForm {
+        (None, None) => LetterForm {
             kind: kind.code().into(),
             reply_limit: "2m".into(),
             reply_manner: "将办理情况书面回复本院".into(),
