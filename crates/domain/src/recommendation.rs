@@ -51,6 +51,7 @@ coded!(
         WarningEducation = "warning_education" / "以案促改警示教育",
         RuleChange = "rule_change" / "建章立制",
         FollowUpVisit = "follow_up_visit" / "跟进回访",
+        Escalation = "escalation" / "逾期未回复，抄送上级机关督促",
         Other = "other" / "其他整改措施",
     }
 );

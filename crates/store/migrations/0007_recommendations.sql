@@ -120,3 +120,23 @@ CREATE TABLE recommendation_measures (
     created_at TEXT NOT NULL
 );
 CREATE INDEX recommendation_measures_recipient ON recommendation_measures(recipient_id);
+
+-- 联合执法专项行动 following a (social-governance) recommendation.
+CREATE TABLE joint_actions (
+    id @ID@,
+    recommendation_id BIGINT REFERENCES recommendations(id),
+    title TEXT NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    participants TEXT NOT NULL,
+    results TEXT NOT NULL,
+    recorded_by_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX joint_actions_recommendation ON joint_actions(recommendation_id);
+
+CREATE TABLE joint_action_agencies (
+    joint_action_id BIGINT NOT NULL REFERENCES joint_actions(id),
+    agency_id BIGINT NOT NULL REFERENCES agencies(id),
+    PRIMARY KEY (joint_action_id, agency_id)
+);

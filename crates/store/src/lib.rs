@@ -55,9 +55,9 @@ pub use meetings::{Attendee, Meeting, MeetingFilter, MeetingInput, MeetingRecord
 pub use migrate::{MIGRATIONS, MigrationReport};
 pub use outbox::{MAX_ATTEMPTS, OutboxCounts, OutboxMessage};
 pub use recommendations::{
-    Consultation, Delivery, DeliveryInput, LetterVersion, Measure, NewRecommendation, Recipient,
-    Recommendation, RecommendationFilter, RecommendationRecord, SignOff, SupervisorOpinion,
-    default_number_patterns,
+    Consultation, Delivery, DeliveryInput, JointAction, JointActionInput, LetterVersion, Measure,
+    NewRecommendation, Recipient, Recommendation, RecommendationFilter, RecommendationRecord,
+    SignOff, SupervisorOpinion, default_number_patterns,
 };
 pub use reviews::{Attachment, Finding, ReviewBatch, ReviewBatchInput, ReviewFile, ReviewSummary};
 pub use screenings::{

@@ -185,6 +185,42 @@ impl Measure {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct JointAction {
+    pub id: i64,
+    pub recommendation_id: Option<i64>,
+    pub title: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub agencies: Vec<(i64, String)>,
+    pub participants: String,
+    pub results: String,
+    pub recorded_by_name: String,
+}
+
+impl JointAction {
+    pub fn agency_names(&self) -> String {
+        self.agencies
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct JointActionInput {
+    pub title: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    #[serde(default)]
+    pub agency_ids: Vec<i64>,
+    #[serde(default)]
+    pub participants: String,
+    #[serde(default)]
+    pub results: String,
+}
+
 /// Everything on a recommendation's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecommendationRecord {
@@ -194,6 +230,7 @@ pub struct RecommendationRecord {
     pub consultations: Vec<Consultation>,
     pub deliveries: Vec<Delivery>,
     pub measures: Vec<Measure>,
+    pub joint_actions: Vec<JointAction>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -1176,6 +1213,9 @@ impl ActorStore<'_> {
         if x.delivered_on.is_none() {
             e.add("recipient_id", "检察建议送达后才能登记整改");
         }
+        if kind == Some(MeasureKind::Escalation) && !(x.overdue && self.may_screen()) {
+            e.add("kind", "只有逾期未回复的，检察院才能抄送上级机关督促");
+        }
         e.into_result()?;
         let (Some(kind), Some(on)) = (kind, on) else {
             return Err(StoreError::Internal("measure".into()));
@@ -1194,6 +1234,22 @@ impl ActorStore<'_> {
             ],
         )
         .await?;
+        if kind == MeasureKind::Escalation {
+            // The leadership and the recipient's liaisons are told.
+            let mut people = Self::leaders(&mut tx).await?;
+            people.extend(deadlines::liaisons_of(&mut tx, x.agency_id).await?);
+            deadlines::notify(
+                &mut tx,
+                &people,
+                &format!(
+                    "{}逾期未回复检察建议“{}”，已抄送上级机关：{description}",
+                    x.agency_name, r.letter.title
+                ),
+                &format!("/recommendations/{id}"),
+                None,
+            )
+            .await?;
+        }
         self.audit_change(
             &mut tx,
             "recommendation.measure",
@@ -1530,6 +1586,7 @@ impl ActorStore<'_> {
                 })
             })
             .collect::<StoreResult<_>>()?;
+        let joint_actions = self.joint_actions_of(id).await?;
         Ok(RecommendationRecord {
             recommendation,
             versions,
@@ -1537,6 +1594,7 @@ impl ActorStore<'_> {
             consultations,
             deliveries,
             measures,
+            joint_actions,
         })
     }
 
@@ -1694,6 +1752,151 @@ impl ActorStore<'_> {
                 officers: Vec::new(),
                 month: r.try_get("month")?,
             });
+        }
+        Ok(out)
+    }
+}
+
+impl ActorStore<'_> {
+    /// 联合执法专项行动 recorded with a recommendation: dates, participating
+    /// agencies (at least two, with the recipients usually among them), results.
+    pub async fn add_joint_action(
+        &self,
+        id: i64,
+        input: JointActionInput,
+    ) -> StoreResult<JointAction> {
+        let r = self.get_recommendation(id).await?;
+        if !self.may_screen() {
+            return Err(self
+                .refuse_rec(
+                    "recommendation.joint_action",
+                    Some(id),
+                    "无权登记联合执法行动",
+                )
+                .await);
+        }
+        let mut e = ValidationErrors::new();
+        let title = xingjian_domain::coordination::required_text(
+            "title",
+            "行动名称",
+            &input.title,
+            200,
+            &mut e,
+        )
+        .to_owned();
+        let starts = xingjian_domain::coordination::parse_date(
+            "starts_on",
+            "开始日期",
+            &input.starts_on,
+            true,
+            &mut e,
+        );
+        let ends = xingjian_domain::coordination::parse_date(
+            "ends_on",
+            "结束日期",
+            &input.ends_on,
+            true,
+            &mut e,
+        );
+        if let (Some(a), Some(b)) = (starts, ends)
+            && b < a
+        {
+            e.add("ends_on", "结束日期不能早于开始日期");
+        }
+        let mut agencies = Vec::new();
+        for a in &input.agency_ids {
+            match self.get_agency(AgencyId(*a)).await {
+                Ok(a)
+                    if !agencies
+                        .iter()
+                        .any(|x: &xingjian_domain::Agency| x.id == a.id) =>
+                {
+                    agencies.push(a)
+                }
+                Ok(_) => {}
+                Err(_) => e.add("agency_ids", "所选行政机关不存在"),
+            }
+        }
+        if agencies.len() < 2 {
+            e.add("agency_ids", "联合执法行动请选择至少两个参加单位");
+        }
+        e.into_result()?;
+        let mut tx = self.store.db.begin().await?;
+        let jid = insert(
+            &mut tx,
+            "joint_actions",
+            vec![
+                ("recommendation_id", v(id)),
+                ("title", v(title.as_str())),
+                ("starts_on", v(input.starts_on.trim())),
+                ("ends_on", v(input.ends_on.trim())),
+                ("participants", v(input.participants.trim())),
+                ("results", v(input.results.trim())),
+                ("recorded_by_name", v(self.actor.display_name.as_str())),
+                ("created_at", v(time::fmt(time::now_utc()))),
+            ],
+        )
+        .await?;
+        for a in &agencies {
+            let mut q =
+                Sql::new("INSERT INTO joint_action_agencies (joint_action_id, agency_id) VALUES (");
+            q.bind(jid).push(", ").bind(a.id.0).push(")");
+            q.execute(&mut tx).await?;
+        }
+        let names = agencies
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、");
+        self.audit_change(
+            &mut tx,
+            "recommendation.joint_action",
+            "recommendation",
+            id,
+            None,
+            format!("“{}”后续联合执法行动“{title}”：{names}", r.letter.title),
+        )
+        .await?;
+        tx.commit().await?;
+        self.joint_actions_of(id)
+            .await?
+            .into_iter()
+            .find(|j| j.id == jid)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn joint_actions_of(&self, id: i64) -> StoreResult<Vec<JointAction>> {
+        let mut q = Sql::new(
+            "SELECT id, recommendation_id, title, starts_on, ends_on, participants, results, recorded_by_name \
+             FROM joint_actions WHERE recommendation_id = ",
+        );
+        q.bind(id).push(" ORDER BY starts_on, id");
+        let mut out = Vec::new();
+        for r in q.fetch_all(self.store.db.pool()).await? {
+            out.push(JointAction {
+                id: r.try_get("id")?,
+                recommendation_id: r.try_get("recommendation_id")?,
+                title: r.try_get("title")?,
+                starts_on: r.try_get("starts_on")?,
+                ends_on: r.try_get("ends_on")?,
+                agencies: Vec::new(),
+                participants: r.try_get("participants")?,
+                results: r.try_get("results")?,
+                recorded_by_name: r.try_get("recorded_by_name")?,
+            });
+        }
+        let ids: Vec<i64> = out.iter().map(|j| j.id).collect();
+        for (j, a, n) in crate::sql::agencies_of(
+            self.store.db.pool(),
+            "joint_action_agencies",
+            "joint_action_id",
+            &ids,
+        )
+        .await?
+        {
+            if let Some(x) = out.iter_mut().find(|x| x.id == j) {
+                x.agencies.push((a, n));
+            }
         }
         Ok(out)
     }

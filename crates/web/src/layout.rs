@@ -203,6 +203,7 @@ pub fn action_label(action: &str) -> &'static str {
         "recommendation.measure" => "登记整改措施",
         "recommendation.outcome" => "认定采纳情况",
         "recommendation.close" => "检察建议办结",
+        "recommendation.joint_action" => "登记联合执法行动",
         _ => "",
     }
 }

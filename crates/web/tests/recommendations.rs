@@ -589,3 +589,155 @@ both!(
         app.stop().await;
     }
 );
+
+both!(
+    a_social_governance_recommendation_tracks_each_recipient,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let ctx = RequestCtx::cli();
+        let p = actor(&app, "prosecutor").await;
+        let chief = actor(&app, "chief").await;
+        let (jt, ga) = (
+            app.agency_id("区交通运输局").await,
+            app.agency_id("区公安局").await,
+        );
+        let s = app.store.as_actor(&p, &ctx);
+        let r = s
+            .create_recommendation(NewRecommendation {
+                case_id: None,
+                kind: "social_governance".into(),
+                agency_ids: vec![jt, ga],
+                letter: xingjian_domain::recommendation::Letter {
+                    title: "关于加强校车安全管理的社会治理检察建议".into(),
+                    facts: "校车超员、无证驾驶问题反复出现。".into(),
+                    problems: "存在管理漏洞。".into(),
+                    items: vec!["开展联合执法".into()],
+                    reply_limit: "1m".into(),
+                    ..Default::default()
+                },
+            })
+            .await
+            .unwrap();
+        let r = s.submit_recommendation(r.id, r.version, "").await.unwrap();
+        let r = app
+            .store
+            .as_actor(&chief, &ctx)
+            .decide_recommendation(r.id, r.version, true, "")
+            .await
+            .unwrap();
+        let r = s
+            .deliver_recommendation(
+                r.id,
+                r.version,
+                xingjian_store::DeliveryInput {
+                    mode: "written".into(),
+                    delivered_on: xingjian_store::today().format("%Y-%m-%d").to_string(),
+                    received_by: "办公室".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            r.recipients
+                .iter()
+                .all(|x| x.status == "delivered" && x.reply_due_on.is_some())
+        );
+        // One month, not two: the due date is a month after receipt (or the next working day).
+        let due = chrono::NaiveDate::parse_from_str(
+            r.recipients[0].reply_due_on.as_deref().unwrap(),
+            "%Y-%m-%d",
+        )
+        .unwrap();
+        let month_later = xingjian_store::today()
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap();
+        assert!(
+            due >= month_later && (due - month_later).num_days() < 5,
+            "{due}"
+        );
+        // The transport bureau replies; the police do not, and go overdue.
+        let jt_x = r.recipients.iter().find(|x| x.agency_id == jt).unwrap();
+        let lj = actor(&app, "liaison.jt").await;
+        let r2 = app
+            .store
+            .as_actor(&lj, &ctx)
+            .reply_recommendation(r.id, jt_x.id, jt_x.version, "已整改。")
+            .await
+            .unwrap();
+        assert_eq!(r2.status, "delivered", "still waiting for the police");
+        let ga_x = r.recipients.iter().find(|x| x.agency_id == ga).unwrap();
+        let err = s
+            .add_measure(
+                r.id,
+                ga_x.id,
+                "escalation",
+                &xingjian_store::today().format("%Y-%m-%d").to_string(),
+                "抄送区政府",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("逾期未回复"), "{err}");
+        sqlx::query(
+            "UPDATE recommendation_recipients SET reply_due_on = '2020-01-01' WHERE id = $1",
+        )
+        .bind(ga_x.id)
+        .execute(app.store.db().pool())
+        .await
+        .unwrap();
+        s.add_measure(
+            r.id,
+            ga_x.id,
+            "escalation",
+            &xingjian_store::today().format("%Y-%m-%d").to_string(),
+            "抄送区政府督促",
+        )
+        .await
+        .unwrap();
+        // A joint enforcement action of both.
+        let err = s
+            .add_joint_action(
+                r.id,
+                xingjian_store::JointActionInput {
+                    title: "校车安全联合执法专项行动".into(),
+                    starts_on: "2026-09-01".into(),
+                    ends_on: "2026-09-30".into(),
+                    agency_ids: vec![jt],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("至少两个"), "{err}");
+        s.add_joint_action(
+            r.id,
+            xingjian_store::JointActionInput {
+                title: "校车安全联合执法专项行动".into(),
+                starts_on: "2026-09-01".into(),
+                ends_on: "2026-09-30".into(),
+                agency_ids: vec![jt, ga],
+                participants: "交通、公安执法人员 40 人".into(),
+                results: "检查校车 120 辆，查处违法 6 起".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let b = app.login("prosecutor").await;
+        let html = page(&b, &format!("/recommendations/{}", r.id)).await;
+        assert!(
+            html.contains("社建〔") && html.contains("区交通运输局、区公安局"),
+            "{html}"
+        );
+        assert!(
+            html.contains("逾期未回复，抄送上级机关督促：抄送区政府督促")
+                && html.contains("（已超期）"),
+            "{html}"
+        );
+        assert!(html.contains("检查校车 120 辆"));
+        // The police liaison was told of the escalation; sees its own row, not the bureau's reply measures.
+        let lg = app.login("liaison.ga").await;
+        let n = page(&lg, "/notifications").await;
+        assert!(n.contains("已抄送上级机关"), "{n}");
+        app.stop().await;
+    }
+);

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/recommendations/{id}/measures", post(measure))
         .route("/recommendations/{id}/outcome", post(outcome))
         .route("/recommendations/{id}/close", post(close))
+        .route("/recommendations/{id}/joint-actions", post(joint_action))
         .route("/recommendations/{id}/letter.docx", get(letter_file))
         .route(
             "/recommendations/{id}/receipt/{recipient}",
@@ -470,6 +471,7 @@ struct DetailPage {
     outcomes: Vec<(&'static str, &'static str)>,
     measures: Vec<(&'static str, &'static str)>,
     today: String,
+    agencies: Vec<Agency>,
 }
 
 impl DetailPage {
@@ -541,6 +543,11 @@ async fn detail(
         outcomes: codes(Outcome::ALL, |k| (k.code(), k.label())),
         measures: codes(MeasureKind::ALL, |k| (k.code(), k.label())),
         today: xingjian_store::today().format("%Y-%m-%d").to_string(),
+        agencies: if is_staff {
+            super::agency_choices(&state, &who).await?
+        } else {
+            Vec::new()
+        },
         r,
         d,
     })
@@ -765,6 +772,45 @@ async fn close(
 ) -> Result<Response, WebError> {
     let store = state.store.as_actor(who.actor(), &who.req);
     store.close_recommendation(id, f.version).await?;
+    Ok(back(id))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct JointActionForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    agency_ids: Vec<i64>,
+    #[serde(default)]
+    participants: String,
+    #[serde(default)]
+    results: String,
+}
+
+async fn joint_action(
+    State(state): State<AppState>,
+    who: Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<JointActionForm>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    store
+        .add_joint_action(
+            id,
+            xingjian_store::JointActionInput {
+                title: f.title,
+                starts_on: f.starts_on,
+                ends_on: f.ends_on,
+                agency_ids: f.agency_ids,
+                participants: f.participants,
+                results: f.results,
+            },
+        )
+        .await?;
     Ok(back(id))
 }
 
