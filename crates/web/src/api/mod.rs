@@ -5,6 +5,7 @@
 //! in `X-CSRF-Token`. Errors are `{"error": {"code", "message", "fields"}}`.
 
 mod coordination;
+mod recommendations;
 mod workflow;
 
 use crate::AppState;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(list_audit))
         .merge(workflow::routes())
         .merge(coordination::routes())
+        .merge(recommendations::routes())
 }
 
 /// Errors of this module render as JSON.
@@ -114,6 +116,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(workflow::WorkflowDoc::openapi());
     doc.merge(coordination::CoordinationDoc::openapi());
+    doc.merge(recommendations::RecommendationsDoc::openapi());
     Json(doc)
 }
 
