@@ -88,6 +88,27 @@ pub async fn home(State(state): State<AppState>, who: Authed) -> Result<Response
             ));
         }
     }
+    // Recommendations waiting on the user: approval for leaders, a reply for liaisons.
+    let waiting_on = match a.role {
+        xingjian_domain::Role::Chief | xingjian_domain::Role::DeputyChief => {
+            Some(("pending_approval", "待审批的检察建议"))
+        }
+        xingjian_domain::Role::Liaison => Some(("delivered", "待书面回复的检察建议")),
+        _ => None,
+    };
+    if let Some((status, label)) = waiting_on {
+        let f = xingjian_store::RecommendationFilter {
+            status: Some(status.into()),
+            ..Default::default()
+        };
+        let n = store.list_recommendations(&f, one()).await?.total;
+        if n > 0 {
+            work.push((
+                format!("{label} {n} 件"),
+                format!("/recommendations?status={status}"),
+            ));
+        }
+    }
     // Exchanges waiting for the user's side to sign for them.
     let direction = if a.role.is_internal() {
         "inbound"

@@ -84,6 +84,7 @@ struct ListPage {
     status: String,
     kinds: Vec<(&'static str, &'static str)>,
     kind: String,
+    may_draft: bool,
 }
 
 async fn list(
@@ -124,6 +125,10 @@ async fn list(
         status: q.status.unwrap_or_default(),
         kinds: codes(RecKind::ALL, |k| (k.code(), k.label())),
         kind: q.kind.unwrap_or_default(),
+        may_draft: matches!(
+            who.actor().role,
+            Role::Prosecutor | Role::Assistant | Role::DeputyChief | Role::Chief
+        ),
     })
 }
 
