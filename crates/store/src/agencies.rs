@@ -240,3 +240,37 @@ impl SystemStore<'_> {
             .try_get("n")?)
     }
 }
+
+impl ActorStore<'_> {
+    /// The distinct agencies chosen in a form, each checked against the
+    /// actor's registry; an unknown one adds an error on `field`.
+    pub(crate) async fn chosen_agencies(
+        &self,
+        ids: &[i64],
+        field: &str,
+        e: &mut xingjian_domain::ValidationErrors,
+    ) -> StoreResult<Vec<Agency>> {
+        let mut out: Vec<Agency> = Vec::new();
+        for id in ids {
+            match self.get_agency(AgencyId(*id)).await {
+                Ok(a) => {
+                    if !out.iter().any(|x| x.id == a.id) {
+                        out.push(a);
+                    }
+                }
+                Err(crate::StoreError::NotFound) => e.add(field, "所选行政机关不存在"),
+                Err(x) => return Err(x),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Names joined for a sentence: 区交通运输局、区公安局.
+pub(crate) fn names(agencies: &[Agency]) -> String {
+    agencies
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}

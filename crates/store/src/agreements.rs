@@ -8,10 +8,10 @@ use crate::{ActorStore, Page, PageRequest, scope, time};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use xingjian_domain::ValidationErrors;
 use xingjian_domain::coordination::{
     ObligationKind, ObligationStanding, Period, obligation_standing, parse_date, required_text,
 };
-use xingjian_domain::{AgencyId, ValidationErrors};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Agreement {
@@ -118,20 +118,9 @@ impl ActorStore<'_> {
         if signed.is_some_and(|d| d > time::today()) {
             e.add("signed_on", "签订日期不能晚于今天");
         }
-        let mut parties = Vec::new();
-        for a in &input.party_ids {
-            match self.get_agency(AgencyId(*a)).await {
-                Ok(a) => {
-                    if !parties
-                        .iter()
-                        .any(|x: &xingjian_domain::Agency| x.id == a.id)
-                    {
-                        parties.push(a);
-                    }
-                }
-                Err(_) => e.add("party_ids", "所选行政机关不存在"),
-            }
-        }
+        let parties = self
+            .chosen_agencies(&input.party_ids, "party_ids", &mut e)
+            .await?;
         if parties.is_empty() {
             e.add("party_ids", "请选择签订协议的行政机关");
         }
@@ -151,17 +140,9 @@ impl ActorStore<'_> {
             ],
         )
         .await?;
-        for p in &parties {
-            let mut q =
-                Sql::new("INSERT INTO agreement_parties (agreement_id, agency_id) VALUES (");
-            q.bind(id).push(", ").bind(p.id.0).push(")");
-            q.execute(&mut tx).await?;
-        }
-        let names = parties
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
+        crate::sql::link_agencies(&mut tx, "agreement_parties", "agreement_id", id, &parties)
+            .await?;
+        let names = crate::agencies::names(&parties);
         self.audit_change(
             &mut tx,
             "agreement.create",

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use xingjian_domain::coordination::{
     MeetingKind, parse_date, parse_items, parse_people, required_text,
 };
-use xingjian_domain::{Agency, AgencyId, ValidationErrors};
+use xingjian_domain::{Agency, ValidationErrors};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Meeting {
@@ -143,14 +143,9 @@ impl ActorStore<'_> {
         if held.is_some_and(|d| d > time::today()) {
             e.add("held_on", "会议日期不能晚于今天（召开后再记录）");
         }
-        let mut agencies = Vec::new();
-        for a in &input.agency_ids {
-            match self.get_agency(AgencyId(*a)).await {
-                Ok(a) if !agencies.iter().any(|x: &Agency| x.id == a.id) => agencies.push(a),
-                Ok(_) => {}
-                Err(_) => e.add("agency_ids", "所选行政机关不存在"),
-            }
-        }
+        let agencies = self
+            .chosen_agencies(&input.agency_ids, "agency_ids", &mut e)
+            .await?;
         if agencies.is_empty() && kind != Some(MeetingKind::Other) {
             e.add("agency_ids", "请选择参会的行政机关");
         }
@@ -212,11 +207,7 @@ impl ActorStore<'_> {
             d.bind(id);
             d.execute(tx).await?;
         }
-        for a in &c.agencies {
-            let mut q = Sql::new("INSERT INTO meeting_agencies (meeting_id, agency_id) VALUES (");
-            q.bind(id).push(", ").bind(a.id.0).push(")");
-            q.execute(tx).await?;
-        }
+        crate::sql::link_agencies(tx, "meeting_agencies", "meeting_id", id, &c.agencies).await?;
         for (i, p) in c.attendees.iter().enumerate() {
             insert(
                 tx,
@@ -279,12 +270,7 @@ impl ActorStore<'_> {
         )
         .await?;
         self.write_meeting_people(&mut tx, id, &c).await?;
-        let with = c
-            .agencies
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
+        let with = crate::agencies::names(&c.agencies);
         self.audit_change(
             &mut tx,
             "meeting.create",

@@ -386,20 +386,9 @@ impl ActorStore<'_> {
         if kind.is_none() {
             e.add("kind", "请选择建议类别：纠正违法、社会治理或其他");
         }
-        let mut agencies = Vec::new();
-        for a in &input.agency_ids {
-            match self.get_agency(AgencyId(*a)).await {
-                Ok(a)
-                    if !agencies
-                        .iter()
-                        .any(|x: &xingjian_domain::Agency| x.id == a.id) =>
-                {
-                    agencies.push(a)
-                }
-                Ok(_) => {}
-                Err(_) => e.add("agency_ids", "所选行政机关不存在"),
-            }
-        }
+        let agencies = self
+            .chosen_agencies(&input.agency_ids, "agency_ids", &mut e)
+            .await?;
         if agencies.is_empty() {
             e.add("agency_ids", "请选择被建议单位");
         }
@@ -447,11 +436,7 @@ impl ActorStore<'_> {
             )
             .await?;
         }
-        let to = agencies
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
+        let to = crate::agencies::names(&agencies);
         self.audit_change(
             &mut tx,
             "recommendation.create",
@@ -1803,20 +1788,9 @@ impl ActorStore<'_> {
         {
             e.add("ends_on", "结束日期不能早于开始日期");
         }
-        let mut agencies = Vec::new();
-        for a in &input.agency_ids {
-            match self.get_agency(AgencyId(*a)).await {
-                Ok(a)
-                    if !agencies
-                        .iter()
-                        .any(|x: &xingjian_domain::Agency| x.id == a.id) =>
-                {
-                    agencies.push(a)
-                }
-                Ok(_) => {}
-                Err(_) => e.add("agency_ids", "所选行政机关不存在"),
-            }
-        }
+        let agencies = self
+            .chosen_agencies(&input.agency_ids, "agency_ids", &mut e)
+            .await?;
         if agencies.len() < 2 {
             e.add("agency_ids", "联合执法行动请选择至少两个参加单位");
         }
@@ -1837,17 +1811,15 @@ impl ActorStore<'_> {
             ],
         )
         .await?;
-        for a in &agencies {
-            let mut q =
-                Sql::new("INSERT INTO joint_action_agencies (joint_action_id, agency_id) VALUES (");
-            q.bind(jid).push(", ").bind(a.id.0).push(")");
-            q.execute(&mut tx).await?;
-        }
-        let names = agencies
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
+        crate::sql::link_agencies(
+            &mut tx,
+            "joint_action_agencies",
+            "joint_action_id",
+            jid,
+            &agencies,
+        )
+        .await?;
+        let names = crate::agencies::names(&agencies);
         self.audit_change(
             &mut tx,
             "recommendation.joint_action",

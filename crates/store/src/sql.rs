@@ -216,6 +216,25 @@ pub(crate) async fn agencies_of(
         .collect()
 }
 
+/// Link `owner_id` to each agency in a join table `table(owner_column, agency_id)`.
+/// `table` and `owner_column` are literals, never input.
+pub(crate) async fn link_agencies(
+    c: &mut AnyConnection,
+    table: &'static str,
+    owner_column: &'static str,
+    owner_id: i64,
+    agencies: &[xingjian_domain::Agency],
+) -> sqlx::Result<()> {
+    for a in agencies {
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {table} ({owner_column}, agency_id) VALUES ("
+        ));
+        q.bind(owner_id).push(", ").bind(a.id.0).push(")");
+        q.execute(c).await?;
+    }
+    Ok(())
+}
+
 /// A value for `insert`/`update_versioned`.
 pub(crate) fn v(x: impl Into<Arg>) -> Arg {
     x.into()
