@@ -144,14 +144,27 @@ pub async fn seed(
             None => None,
         };
         let pw = password.map_or_else(|| random_password(username), str::to_owned);
-        sys.create_user(NewUser {
-            username: username.into(),
-            display_name: display.into(),
-            role,
-            agency_id,
-            password: pw.clone(),
-        })
-        .await?;
+        let user = sys
+            .create_user(NewUser {
+                username: username.into(),
+                display_name: display.into(),
+                role,
+                agency_id,
+                password: pw.clone(),
+            })
+            .await?;
+        if role == Role::Liaison {
+            // Liaisons' contacts show on their agency's page.
+            sys.set_contact(
+                user.id,
+                &xingjian_store::Contact {
+                    position: "法制科科长".into(),
+                    phone: format!("0371-6890 {:04}", 1000 + user.id.0),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
         logins.push((username.to_owned(), role.label(), pw));
     }
     Ok(logins)

@@ -180,6 +180,29 @@ both!(
         );
         let counts = store.as_actor(&admin, &ctx).outbox_counts().await.unwrap();
         assert_eq!((counts.pending, counts.sent, counts.failed), (0, 1, 0));
+        // A message queued long ago (no adapter then) expires instead of going out late.
+        store
+            .as_actor(&prosecutor, &ctx)
+            .create_exchange(ExchangeInput {
+                kind: "case_notice".into(),
+                agency_id: Some(jt.id.0),
+                title: "旧通报".into(),
+                content: "内容".into(),
+                ..ExchangeInput::default()
+            })
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE outbox SET created_at = '2020-01-01T00:00:00Z' WHERE status = 'pending'",
+        )
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+        let report = drain_once(&store, &adapter).await.unwrap();
+        assert_eq!((report.sent, report.failed), (0, 0));
+        let counts = store.as_actor(&admin, &ctx).outbox_counts().await.unwrap();
+        assert_eq!((counts.sent, counts.expired), (1, 1));
+        assert_eq!(got.lock().unwrap().len(), 1);
         assert!(x.id > 0);
         t.cleanup().await;
     }

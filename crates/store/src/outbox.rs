@@ -13,6 +13,9 @@ use sqlx::{AnyConnection, Row};
 pub const MAX_ATTEMPTS: i64 = 6;
 /// A claim older than this is presumed lost (the adapter crashed) and retried.
 const CLAIM_MINUTES: i64 = 10;
+/// Messages not sent within this many days are stale (e.g. queued while no
+/// adapter was configured) and are expired rather than sent late.
+pub const EXPIRY_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {
@@ -29,6 +32,7 @@ pub struct OutboxCounts {
     pub pending: i64,
     pub sent: i64,
     pub failed: i64,
+    pub expired: i64,
 }
 
 /// Queue the mail copy of a notification, if the user has an address.
@@ -81,6 +85,20 @@ impl SystemStore<'_> {
     pub async fn claim_outbox(&self, channel: &str, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
         let now = time::now_utc();
         let stale = time::fmt(now - chrono::Duration::minutes(CLAIM_MINUTES));
+        let mut expire = Sql::new(
+            "UPDATE outbox SET status = 'expired' WHERE status = 'pending' AND created_at < ",
+        );
+        expire.bind(time::fmt(now - chrono::Duration::days(EXPIRY_DAYS)));
+        {
+            let mut conn = self.store.db.pool().acquire().await?;
+            let n = expire.execute(&mut conn).await?;
+            if n > 0 {
+                tracing::warn!(
+                    expired = n,
+                    "outbox messages older than {EXPIRY_DAYS} days expired unsent"
+                );
+            }
+        }
         let now = time::fmt(now);
         let mut q = Sql::new(
             "SELECT id, channel, recipient, subject, body, attempts FROM outbox WHERE channel = ",
@@ -176,6 +194,7 @@ async fn outbox_counts(pool: &sqlx::AnyPool) -> StoreResult<OutboxCounts> {
         match r.try_get::<String, _>("status")?.as_str() {
             "sent" => c.sent += n,
             "failed" => c.failed += n,
+            "expired" => c.expired += n,
             _ => c.pending += n,
         }
     }

@@ -632,3 +632,25 @@ impl ActorStore<'_> {
         Ok(after)
     }
 }
+
+impl SystemStore<'_> {
+    /// Contact details set by the system (the demo office), audited as such.
+    pub async fn set_contact(&self, id: UserId, c: &Contact) -> StoreResult<()> {
+        check_contact(c)?;
+        let mut tx = self.store.db.begin().await?;
+        let mut q = Sql::new("UPDATE users SET position = ");
+        q.bind(c.position.trim())
+            .push(", phone = ")
+            .bind(c.phone.trim())
+            .push(", email = ")
+            .bind(c.email.trim())
+            .push(" WHERE id = ")
+            .bind(id.0);
+        q.execute(&mut tx).await?;
+        let entry = AuditEntry::new("user.contact", "user", Some(id.0.to_string()), Outcome::Ok)
+            .detail("设置联系方式");
+        audit::write(&mut tx, &Who::system(), self.ctx, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
