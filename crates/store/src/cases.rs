@@ -398,10 +398,15 @@ impl ActorStore<'_> {
             )
             .await?;
         }
-        let mut entry = AuditEntry::new("case.create", "case", Some(id.to_string()), Outcome::Ok)
-            .detail(format!("{number}“{title}”由 {} 条线索成案", clues.len()));
-        entry.agency_id = agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        self.audit_change(
+            &mut tx,
+            "case.create",
+            "case",
+            id,
+            agency_id,
+            format!("{number}“{title}”由 {} 条线索成案", clues.len()),
+        )
+        .await?;
         tx.commit().await?;
         self.get_case(id).await
     }
@@ -827,19 +832,19 @@ impl ActorStore<'_> {
             .push(", ");
         q.bind(time::fmt(time::now_utc())).push(") RETURNING id");
         let iid: i64 = q.fetch_one(&mut *tx).await?.try_get("id")?;
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "inquiry.create",
             "case",
-            Some(case_id.to_string()),
-            Outcome::Ok,
+            case_id,
+            c.agency_id,
+            format!(
+                "{} 第 {seq} 次询问（{}）",
+                c.case_number,
+                case::interviewee_role_label(&i.interviewee_role)
+            ),
         )
-        .detail(format!(
-            "{} 第 {seq} 次询问（{}）",
-            c.case_number,
-            case::interviewee_role_label(&i.interviewee_role)
-        ));
-        entry.agency_id = c.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         self.case_detail(case_id)
             .await?
@@ -883,15 +888,15 @@ impl ActorStore<'_> {
             .bind(time::fmt(time::now_utc()))
             .push(")");
         q.execute(&mut tx).await?;
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "evidence.create",
             "case",
-            Some(case_id.to_string()),
-            Outcome::Ok,
+            case_id,
+            c.agency_id,
+            format!("{} 证据：{}", c.case_number, i.title.trim()),
         )
-        .detail(format!("{} 证据：{}", c.case_number, i.title.trim()));
-        entry.agency_id = c.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -927,14 +932,19 @@ impl ActorStore<'_> {
         if q.execute(&mut tx).await? != 1 {
             return Err(StoreError::Stale);
         }
-        let mut entry = AuditEntry::new("case.dispute", "case", Some(id.to_string()), Outcome::Ok)
-            .detail(format!(
+        self.audit_change(
+            &mut tx,
+            "case.dispute",
+            "case",
+            id,
+            c.agency_id,
+            format!(
                 "{} 争议化解：{}",
                 c.case_number,
                 case::dispute_outcome_label(outcome)
-            ));
-        entry.agency_id = c.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.get_case(id).await
     }

@@ -253,10 +253,15 @@ impl ActorStore<'_> {
                 .push(")");
             q.execute(&mut tx).await?;
         }
-        let mut entry = AuditEntry::new("clue.create", "clue", Some(id.to_string()), Outcome::Ok)
-            .detail(format!("由 {} 条筛查结果生成线索“{title}”", hits.len()));
-        entry.agency_id = agency;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        self.audit_change(
+            &mut tx,
+            "clue.create",
+            "clue",
+            id,
+            agency,
+            format!("由 {} 条筛查结果生成线索“{title}”", hits.len()),
+        )
+        .await?;
         tx.commit().await?;
         self.get_clue(id).await.map(|(c, _)| c)
     }
@@ -595,10 +600,8 @@ impl ActorStore<'_> {
             Some(d) => format!("处置为“{}”：{}", d.label(), t.reason.trim()),
             None => "分配承办人".to_owned(),
         };
-        let mut entry = AuditEntry::new("clue.triage", "clue", Some(id.to_string()), Outcome::Ok)
-            .detail(detail);
-        entry.agency_id = before.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        self.audit_change(&mut tx, "clue.triage", "clue", id, before.agency_id, detail)
+            .await?;
         tx.commit().await?;
         self.get_clue(id).await.map(|(c, _)| c)
     }
@@ -634,17 +637,22 @@ impl ActorStore<'_> {
         if n == 0 {
             return Err(ValidationErrors::one("kind", "该线索没有正在计时的此类答复期限").into());
         }
-        let mut entry = AuditEntry::new("clue.reply", "clue", Some(id.to_string()), Outcome::Ok)
-            .detail(format!(
+        self.audit_change(
+            &mut tx,
+            "clue.reply",
+            "clue",
+            id,
+            c.agency_id,
+            format!(
                 "{}：{note}",
                 if clock == "petition_procedural" {
                     "程序性回复"
                 } else {
                     "实体性答复"
                 }
-            ));
-        entry.agency_id = c.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(c)
     }

@@ -1,6 +1,5 @@
 //! 实地走访: field visits, the people interviewed by kind, and the clues they yield.
 
-use crate::audit::{self, AuditEntry, Outcome, Who};
 use crate::error::{StoreError, StoreResult};
 use crate::sql::Sql;
 use crate::{ActorStore, Page, PageRequest, scope, time};
@@ -159,19 +158,15 @@ impl ActorStore<'_> {
             q.push(", ").bind(i.notes.trim()).push(")");
             q.execute(&mut tx).await?;
         }
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "field_visit.create",
             "field_visit",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            input.agency_id,
+            format!("{} 走访 {}", time::fmt_date(date), input.place.trim()),
         )
-        .detail(format!(
-            "{} 走访 {}",
-            time::fmt_date(date),
-            input.place.trim()
-        ));
-        entry.agency_id = input.agency_id;
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         self.get_field_visit(id).await
     }

@@ -1,7 +1,6 @@
 //! 调取卷宗: file requests to an agency, which its liaison acknowledges and
 //! answers with files brought in through the importer.
 
-use crate::audit::{self, AuditEntry, Outcome, Who};
 use crate::deadlines::{self, NewDeadline};
 use crate::error::{StoreError, StoreResult};
 use crate::sql::Sql;
@@ -239,19 +238,15 @@ impl ActorStore<'_> {
             None,
         )
         .await?;
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "file_request.create",
             "file_request",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            Some(agency.id.0),
+            format!("向{}调取卷宗“{title}”，{} 件", agency.name, numbers.len()),
         )
-        .detail(format!(
-            "向{}调取卷宗“{title}”，{} 件",
-            agency.name,
-            numbers.len()
-        ));
-        entry.agency_id = Some(agency.id.0);
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(self.get_file_request(id).await?.0)
     }
@@ -375,15 +370,15 @@ impl ActorStore<'_> {
         if q.execute(&mut tx).await? != 1 {
             return Err(StoreError::Stale);
         }
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "file_request.acknowledge",
             "file_request",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            Some(r.agency_id),
+            format!("{}签收调取函“{}”", r.agency_name, r.title),
         )
-        .detail(format!("{}签收调取函“{}”", r.agency_name, r.title));
-        entry.agency_id = Some(r.agency_id);
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(self.get_file_request(id).await?.0)
     }
@@ -470,19 +465,19 @@ impl ActorStore<'_> {
             None,
         )
         .await?;
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "file_request.answer",
             "file_request",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            Some(r.agency_id),
+            format!(
+                "答复调取函“{}”，附 {} 个导入文件",
+                r.title,
+                import_ids.len()
+            ),
         )
-        .detail(format!(
-            "答复调取函“{}”，附 {} 个导入文件",
-            r.title,
-            import_ids.len()
-        ));
-        entry.agency_id = Some(r.agency_id);
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(self.get_file_request(id).await?.0)
     }
@@ -517,15 +512,15 @@ impl ActorStore<'_> {
             &self.actor.display_name,
         )
         .await?;
-        let mut entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "file_request.close",
             "file_request",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            Some(r.agency_id),
+            format!("办结调取函“{}”", r.title),
         )
-        .detail(format!("办结调取函“{}”", r.title));
-        entry.agency_id = Some(r.agency_id);
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(self.get_file_request(id).await?.0)
     }

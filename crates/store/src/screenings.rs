@@ -265,19 +265,20 @@ impl ActorStore<'_> {
             .bind(n.rule_count)
             .push(") RETURNING id");
         let id: i64 = q.fetch_one(&mut *tx).await?.try_get("id")?;
-        let entry = AuditEntry::new(
+        self.audit_change(
+            &mut tx,
             "screening.create",
             "screening_run",
-            Some(id.to_string()),
-            Outcome::Ok,
+            id,
+            None,
+            format!(
+                "筛查：{} 个数据集，{} 条规则，截止日期 {}",
+                n.dataset_ids.len(),
+                n.rule_count,
+                n.as_of
+            ),
         )
-        .detail(format!(
-            "筛查：{} 个数据集，{} 条规则，截止日期 {}",
-            n.dataset_ids.len(),
-            n.rule_count,
-            n.as_of
-        ));
-        audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
