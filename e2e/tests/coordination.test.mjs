@@ -170,5 +170,13 @@ test("the seed's coordination: campaign, symposium, exchanges, agreement", async
   assert.match(overview, /交通运输执法领域行政检察监督座谈会/);
   assert.match(overview, /未召开联席会议/);
   await p.screenshot({ path: "test-results/agency.png", fullPage: true });
+  // The dashboard: figures and charts whose bars lead to the lists.
+  await p.getByRole("link", { name: "统计", exact: true }).click();
+  assert.match(await p.getByTestId("figures").textContent(), /已完成 1\/4/);
+  assert.equal(await p.getByTestId("chart").count(), 6);
+  await p.screenshot({ path: "test-results/dashboard.png", fullPage: true });
+  await p.locator('svg a[href="/exchanges?agency_id=1"]').first().click();
+  await p.waitForURL(/\/exchanges\?agency_id=1/);
+  assert.match(await p.getByTestId("exchange-list").textContent(), /关于高铁站周边非法营运案件的通报/);
   await p.context().close();
 });

@@ -16,6 +16,7 @@ mod auth;
 mod campaigns;
 mod cases;
 mod clues;
+mod dashboard;
 mod db;
 mod deadlines;
 mod error;
@@ -44,6 +45,7 @@ pub use cases::{
     InquiryInput, NewCase, SupervisionCase,
 };
 pub use clues::{Clue, ClueFilter, ClueRecord, ClueReply};
+pub use dashboard::{Count, Dashboard};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use deadlines::{Deadline, DeadlineEvent, DeadlineFilter, Notification};
 pub use error::{StoreError, StoreResult};

@@ -6,6 +6,7 @@
 
 mod api;
 mod auth;
+mod charts;
 mod error;
 mod forms;
 mod layout;

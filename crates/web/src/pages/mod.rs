@@ -6,6 +6,7 @@ mod agreements;
 mod campaigns;
 mod cases;
 mod clues;
+mod dashboard;
 mod deadlines;
 mod exchanges;
 mod field_visits;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .merge(exchanges::routes())
         .merge(meetings::routes())
         .merge(agreements::routes())
+        .merge(dashboard::routes())
         .merge(recommendations::routes())
 }
 

@@ -1,0 +1,106 @@
+//! 统计: the office's figures at a glance, each bar linking to its list.
+
+use super::render;
+use crate::AppState;
+use crate::auth::Authed;
+use crate::charts::{Bar, bar_chart};
+use crate::error::WebError;
+use crate::layout::Layout;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use xingjian_store::{Count, Dashboard};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    l: Layout,
+    d: Dashboard,
+    /// (heading, SVG)
+    charts: Vec<(&'static str, String)>,
+}
+
+fn bars(counts: &[Count], href: impl Fn(&str) -> String) -> Vec<Bar> {
+    counts
+        .iter()
+        .map(|c| Bar {
+            label: c.label.clone(),
+            value: c.n,
+            href: href(&c.code),
+        })
+        .collect()
+}
+
+async fn dashboard(State(state): State<AppState>, who: Authed) -> Result<Response, WebError> {
+    let d = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .dashboard()
+        .await?;
+    let enc = crate::auth::urlencode;
+    let charts = vec![
+        (
+            "线索来源",
+            bar_chart(
+                "sources",
+                "线索按来源",
+                &bars(&d.clues_by_source, |c| format!("/clues?source={}", enc(c))),
+            ),
+        ),
+        (
+            "线索办理状态",
+            bar_chart(
+                "statuses",
+                "线索按办理状态",
+                &bars(&d.clues_by_status, |c| format!("/clues?status={}", enc(c))),
+            ),
+        ),
+        (
+            "评查确认的问题（五个方面）",
+            bar_chart(
+                "dimensions",
+                "评查确认的问题按方面",
+                &bars(&d.findings_by_dimension, |_| "/governance?min=1".to_owned()),
+            ),
+        ),
+        (
+            "数据筛查命中（按规则，案卷数）",
+            bar_chart(
+                "rules",
+                "筛查命中按规则",
+                &bars(&d.hits_by_rule, |_| "/screenings".to_owned()),
+            ),
+        ),
+        (
+            "检察建议办理状态",
+            bar_chart(
+                "recommendations",
+                "检察建议按状态",
+                &bars(&d.recommendations_by_status, |c| {
+                    format!("/recommendations?status={}", enc(c))
+                }),
+            ),
+        ),
+        (
+            "与各机关的信息交流",
+            bar_chart(
+                "agencies",
+                "信息交流按行政机关",
+                &bars(&d.exchanges_by_agency, |c| {
+                    format!("/exchanges?agency_id={}", enc(c))
+                }),
+            ),
+        ),
+    ];
+    render(&DashboardPage {
+        l: Layout::new("统计", &state.settings.office_name, "dashboard", &who),
+        d,
+        charts,
+    })
+}
