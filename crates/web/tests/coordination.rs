@@ -500,6 +500,41 @@ both!(the_seed_coordination_story, |backend| async move {
         .await;
     assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
     assert!(page(&admin, "/admin/users").await.contains("邮件提醒队列"));
+    // Lists export as XLSX within the same scope.
+    let xlsx = |b: &common::Browser, path: &'static str| {
+        let req = b.client.get(b.url(path));
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .contains("spreadsheetml")
+            );
+            let bytes = r.bytes().await.unwrap().to_vec();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            let mut s = String::new();
+            zip.by_name("xl/sharedStrings.xml")
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        }
+    };
+    let staff_sheet = xlsx(&p, "/exchanges.xlsx").await;
+    assert!(
+        staff_sheet.contains("反馈期限") && staff_sheet.contains("请共享 2026 年度行政处罚数据")
+    );
+    assert!(
+        !xlsx(&lg, "/exchanges.xlsx").await.contains("请共享"),
+        "another agency's liaison exports none of it"
+    );
+    assert!(
+        xlsx(&p, "/tasks.xlsx")
+            .await
+            .contains("排查社会车辆非法营运执法案件")
+    );
     // The liaison sees its own agency's page, contacts included.
     assert!(
         page(&lj, &format!("/agencies/{jt}"))

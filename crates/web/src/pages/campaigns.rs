@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/edit", get(edit_form).post(update))
         .route("/campaigns/{id}/status", post(set_status))
         .route("/tasks", get(tasks).post(create_task))
+        .route("/tasks.xlsx", get(export_tasks))
         .route("/tasks/{id}", get(task_detail))
         .route("/tasks/{id}/status", post(task_status))
         .route(
@@ -452,4 +453,51 @@ async fn task_status(
         .update_task_status(id, f.version, &f.status, &f.note)
         .await?;
     Ok(Redirect::to(&format!("/tasks/{id}?notice=saved")).into_response())
+}
+
+/// The task list, with its filters, as XLSX.
+async fn export_tasks(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let f = TaskFilter {
+        view: Some(q.view.clone().unwrap_or_else(|| "all".into())),
+        campaign_id: q.campaign_id,
+    };
+    let items = super::all_pages(10_000, |p| store.list_tasks(&f, p)).await?;
+    let rows: Vec<Vec<xingjian_documents::Cell>> = items
+        .iter()
+        .map(|t| {
+            vec![
+                t.campaign_name.clone().unwrap_or_default().into(),
+                t.title.clone().into(),
+                t.category.clone().into(),
+                t.owner_name.clone().into(),
+                t.due_on.clone().into(),
+                t.status_label().to_owned().into(),
+                if t.overdue { "是" } else { "" }.into(),
+                t.completion_note.clone().into(),
+                t.completed_on.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let bytes = xingjian_documents::table_xlsx(
+        "监督任务",
+        &[
+            ("专项活动", 30.0),
+            ("任务", 40.0),
+            ("类别", 8.0),
+            ("责任人", 12.0),
+            ("责任时限", 12.0),
+            ("状态", 8.0),
+            ("超期", 6.0),
+            ("完成情况", 40.0),
+            ("办结日期", 12.0),
+        ],
+        &rows,
+    )
+    .map_err(super::document_error)?;
+    Ok(super::download("监督任务.xlsx", super::XLSX, bytes))
 }

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/exchanges", get(list).post(create))
         .route("/exchanges/new", get(new_form))
+        .route("/exchanges.xlsx", get(export))
         .route("/exchanges/{id}", get(detail))
         .route("/exchanges/{id}/acknowledge", post(acknowledge))
         .route("/exchanges/{id}/respond", post(respond))
@@ -327,4 +328,57 @@ async fn close(
         .close_exchange(id, f.version)
         .await?;
     Ok(Redirect::to(&format!("/exchanges/{id}?notice=saved")).into_response())
+}
+
+/// The list, with its filters, as XLSX.
+async fn export(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let f = ExchangeFilter {
+        kind: q.kind.clone(),
+        direction: q.direction.clone(),
+        status: q.status.clone(),
+        agency_id: q.agency_id,
+    };
+    let items = super::all_pages(10_000, |p| store.list_exchanges(&f, p)).await?;
+    let rows: Vec<Vec<xingjian_documents::Cell>> = items
+        .iter()
+        .map(|x| {
+            vec![
+                x.kind_label().into(),
+                x.direction_label().into(),
+                x.title.clone().into(),
+                x.agency_name.clone().into(),
+                crate::layout::when(&x.sent_at).into(),
+                x.due_on.clone().unwrap_or_default().into(),
+                x.status_label().into(),
+                x.acknowledged_at
+                    .as_deref()
+                    .map(crate::layout::when)
+                    .unwrap_or_default()
+                    .into(),
+                x.response.clone().into(),
+            ]
+        })
+        .collect();
+    let bytes = xingjian_documents::table_xlsx(
+        "信息交流",
+        &[
+            ("类别", 10.0),
+            ("方向", 10.0),
+            ("标题", 40.0),
+            ("行政机关", 18.0),
+            ("发出时间", 17.0),
+            ("反馈期限", 12.0),
+            ("状态", 8.0),
+            ("签收时间", 17.0),
+            ("反馈", 50.0),
+        ],
+        &rows,
+    )
+    .map_err(super::document_error)?;
+    Ok(super::download("信息交流.xlsx", super::XLSX, bytes))
 }

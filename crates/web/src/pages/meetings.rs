@@ -9,7 +9,6 @@ use crate::layout::{Layout, Pager, query_string};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::Form;
@@ -375,27 +374,7 @@ async fn minutes(
             })
             .collect(),
     };
-    let bytes = minutes_docx(&doc).map_err(|e| {
-        tracing::error!(error = %e, "minutes DOCX failed");
-        WebError::Internal("document")
-    })?;
+    let bytes = minutes_docx(&doc).map_err(super::document_error)?;
     let name = format!("{}纪要（{}）.docx", m.kind_label(), m.held_on);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename*=UTF-8''{}",
-                    crate::auth::urlencode(&name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::download(&name, super::DOCX, bytes))
 }

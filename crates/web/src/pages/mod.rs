@@ -76,6 +76,54 @@ pub(crate) fn render_form(t: &impl Template, has_errors: bool) -> Result<Respons
     Ok(resp)
 }
 
+pub(crate) const DOCX: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A generated file as a download under its Chinese name.
+pub(crate) fn download(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename*=UTF-8''{}",
+                    crate::auth::urlencode(name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Every item of a scoped list, page by page, up to `max` (an export).
+pub(crate) async fn all_pages<T, F, Fut>(max: i64, mut page: F) -> Result<Vec<T>, WebError>
+where
+    F: FnMut(xingjian_store::PageRequest) -> Fut,
+    Fut: std::future::Future<Output = xingjian_store::StoreResult<xingjian_store::Page<T>>>,
+{
+    let mut out = Vec::new();
+    let mut n = 1;
+    loop {
+        let p = page(xingjian_store::PageRequest::new(Some(n), Some(200))).await?;
+        let done = p.items.is_empty() || n >= p.pages();
+        out.extend(p.items);
+        if done || i64::try_from(out.len()).unwrap_or(i64::MAX) >= max {
+            break;
+        }
+        n += 1;
+    }
+    Ok(out)
+}
+
+/// A document-writing failure, logged; the user sees a generic error.
+pub(crate) fn document_error(e: xingjian_documents::DocumentError) -> WebError {
+    tracing::error!(error = %e, "document generation failed");
+    WebError::Internal("document")
+}
+
 /// The agencies the user may choose from in a form (the registry, in scope).
 pub(crate) async fn agency_choices(
     state: &AppState,

@@ -10,7 +10,6 @@ use crate::layout::{Layout, Pager, query_string};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::Form;
@@ -29,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/recommendations", get(list).post(create))
         .route("/recommendations/new", get(new_form))
+        .route("/recommendations.xlsx", get(export))
         .route("/governance", get(governance))
         .route("/recommendations/{id}", get(detail))
         .route("/recommendations/{id}/revise", post(revise))
@@ -819,30 +819,57 @@ async fn joint_action(
     Ok(back(id))
 }
 
-fn docx_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename*=UTF-8''{}",
-                    crate::auth::urlencode(name)
-                ),
-            ),
+/// The list, with its filters, as XLSX.
+async fn export(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let f = RecommendationFilter {
+        case_id: q.case_id,
+        status: q.status.clone(),
+        kind: q.kind.clone(),
+        agency_id: None,
+    };
+    let items = super::all_pages(10_000, |p| store.list_recommendations(&f, p)).await?;
+    let rows: Vec<Vec<xingjian_documents::Cell>> = items
+        .iter()
+        .flat_map(|r| {
+            r.recipients.iter().map(move |x| {
+                vec![
+                    r.doc_number.clone().unwrap_or_default().into(),
+                    r.letter.title.clone().into(),
+                    r.kind_label().into(),
+                    r.status_label().into(),
+                    r.issued_on.clone().unwrap_or_default().into(),
+                    x.agency_name.clone().into(),
+                    x.delivered_on.clone().unwrap_or_default().into(),
+                    x.reply_due_on.clone().unwrap_or_default().into(),
+                    x.replied_on.clone().unwrap_or_default().into(),
+                    x.outcome_label().into(),
+                ]
+            })
+        })
+        .collect();
+    let bytes = xingjian_documents::table_xlsx(
+        "检察建议",
+        &[
+            ("文号", 22.0),
+            ("标题", 40.0),
+            ("类别", 10.0),
+            ("状态", 10.0),
+            ("签发日期", 12.0),
+            ("被建议单位", 20.0),
+            ("送达日期", 12.0),
+            ("回复期限", 12.0),
+            ("回复日期", 12.0),
+            ("采纳情况", 10.0),
         ],
-        bytes,
+        &rows,
     )
-        .into_response()
-}
-
-fn document_error(e: xingjian_documents::DocumentError) -> WebError {
-    tracing::error!(error = %e, "DOCX failed");
-    WebError::Internal("document")
+    .map_err(super::document_error)?;
+    Ok(super::download("检察建议.xlsx", super::XLSX, bytes))
 }
 
 /// The letter as DOCX (a draft is marked 征求意见稿).
@@ -873,9 +900,10 @@ async fn letter_file(
         Some(n) => format!("检察建议书（{n}）.docx"),
         None => "检察建议书（征求意见稿）.docx".to_owned(),
     };
-    Ok(docx_response(
+    Ok(super::download(
         &name,
-        letter_docx(&doc).map_err(document_error)?,
+        super::DOCX,
+        letter_docx(&doc).map_err(super::document_error)?,
     ))
 }
 
@@ -909,8 +937,9 @@ async fn receipt_file(
         place: delivery.map(|v| v.place.clone()).unwrap_or_default(),
         received_by: x.received_by.clone().unwrap_or_default(),
     };
-    Ok(docx_response(
+    Ok(super::download(
         &format!("送达回证（{}）.docx", x.agency_name),
-        receipt_docx(&doc).map_err(document_error)?,
+        super::DOCX,
+        receipt_docx(&doc).map_err(super::document_error)?,
     ))
 }
