@@ -116,6 +116,26 @@ enum Command {
     },
     /// Check the configuration and print it (secrets hidden).
     CheckConfig,
+    /// Write the bulletin item (简报) for a period as DOCX, its figures computed from the data.
+    Bulletin {
+        /// First day (YYYY-MM-DD; default 1 January of this year).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD; default today).
+        #[arg(long)]
+        to: Option<String>,
+        /// The bulletin's name.
+        #[arg(long, default_value = "工作简报")]
+        masthead: String,
+        /// The issue, e.g. 第73期.
+        #[arg(long, default_value = "第  期")]
+        issue: String,
+        /// The issuing office (default: the configured office name).
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -454,6 +474,43 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calendar {
             command: CalendarCommand::Import { file },
         } => screen::import_calendar(&c, &file),
+        Command::Bulletin {
+            from,
+            to,
+            masthead,
+            issue,
+            issuer,
+            out,
+        } => {
+            let today = xingjian_store::today();
+            let day = |s: Option<String>, default: String| -> Result<String> {
+                let s = s.unwrap_or(default);
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .with_context(|| format!("日期“{s}”格式应为 2026-06-01"))?;
+                Ok(s)
+            };
+            let from = day(from, format!("{}-01-01", today.format("%Y")))?;
+            let to = day(to, today.format("%Y-%m-%d").to_string())?;
+            let store = open_store(&c).await?;
+            let ctx = RequestCtx::cli();
+            let fig = store.system(&ctx).bulletin_figures(&from, &to).await?;
+            let short = c.office_name.replace("人民检察院", "检察院");
+            let text = xingjian_domain::bulletin::compose(&short, &fig);
+            let doc = xingjian_documents::BulletinDoc {
+                masthead,
+                issue,
+                issuer: issuer.unwrap_or_else(|| c.office_name.clone()),
+                date: today.format("%Y-%m-%d").to_string(),
+                headline: text.headline,
+                paragraphs: text.paragraphs,
+                source: "（区检察院）".into(),
+                ..Default::default()
+            };
+            let bytes = xingjian_documents::bulletin_docx(&doc)?;
+            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            println!("已写入 {}（{from} 至 {to}）", out.display());
+            Ok(())
+        }
         Command::CheckConfig => {
             println!("{c:#?}");
             println!("database: {}", redact_url(&c.database_url()));

@@ -564,3 +564,39 @@ fn gbk_xlsx_and_english_headers_give_identical_hits() {
         );
     }
 }
+
+#[test]
+fn the_bulletin_is_written_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("简报.docx");
+    let o = xingjian(
+        dir.path(),
+        &[
+            "bulletin",
+            "--issue",
+            "第1期",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "a DOCX package");
+    let o = xingjian(
+        dir.path(),
+        &[
+            "bulletin",
+            "--from",
+            "2026-13-01",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        !o.status.success() && text(&o).contains("格式应为"),
+        "{}",
+        text(&o)
+    );
+}

@@ -6,6 +6,7 @@
 //! Each document is a plain struct filled by the caller; this crate knows
 //! nothing of the database.
 
+mod bulletin;
 mod letter;
 mod minutes;
 mod official;
@@ -13,6 +14,7 @@ mod table;
 #[cfg(test)]
 mod test_support;
 
+pub use bulletin::{BulletinDoc, bulletin_docx};
 pub use letter::{LetterDoc, ReceiptDoc, letter_docx, receipt_docx};
 pub use minutes::{MinutesAttendee, MinutesDoc, MinutesFollowUp, chinese_date, minutes_docx};
 pub use table::{Cell, safe_cell, table_xlsx};

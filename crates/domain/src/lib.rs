@@ -8,6 +8,7 @@ mod macros;
 
 mod actor;
 mod agency;
+pub mod bulletin;
 pub mod case;
 pub mod clue;
 pub mod coordination;

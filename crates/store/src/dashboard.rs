@@ -178,3 +178,180 @@ impl ActorStore<'_> {
         })
     }
 }
+
+/// The bulletin's figures for the days `from..=to` (`YYYY-MM-DD`).
+async fn bulletin_figures(
+    pool: &sqlx::AnyPool,
+    from: &str,
+    to: &str,
+) -> StoreResult<xingjian_domain::bulletin::BulletinFigures> {
+    let range = |sql: &str| {
+        let mut q = Sql::new(sql);
+        q.bind(from).push(" AND ").bind(to);
+        q
+    };
+    let count = |sql: &str| range(sql);
+    let mut f = xingjian_domain::bulletin::BulletinFigures::default();
+    // Campaigns overlapping the period: their tasks and focus areas.
+    let mut q = Sql::new("SELECT id, focus_areas FROM campaigns WHERE ends_on >= ");
+    q.bind(from)
+        .push(" AND starts_on <= ")
+        .bind(to)
+        .push(" ORDER BY id");
+    for r in q.fetch_all(pool).await? {
+        let id: i64 = r.try_get("id")?;
+        let focus: Vec<String> =
+            serde_json::from_str(&r.try_get::<String, _>("focus_areas")?).unwrap_or_default();
+        for x in focus {
+            if !f.focus_areas.contains(&x) {
+                f.focus_areas.push(x);
+            }
+        }
+        let mut t = Sql::new(
+            "SELECT COUNT(*) AS n FROM tasks WHERE status <> 'cancelled' AND campaign_id = ",
+        );
+        t.bind(id);
+        f.tasks += one(pool, t).await?;
+    }
+    f.symposia = one(
+        pool,
+        count("SELECT COUNT(*) AS n FROM meetings WHERE kind = 'symposium' AND held_on BETWEEN "),
+    )
+    .await?;
+    f.joint_meetings = one(
+        pool,
+        count(
+            "SELECT COUNT(*) AS n FROM meetings WHERE kind = 'joint_meeting' AND held_on BETWEEN ",
+        ),
+    )
+    .await?;
+    for r in range(
+        "SELECT a.name, MIN(a.id) AS first FROM meeting_agencies ma JOIN meetings m ON m.id = ma.meeting_id \
+         JOIN agencies a ON a.id = ma.agency_id WHERE m.kind = 'symposium' AND m.held_on BETWEEN ",
+    )
+    .push(" GROUP BY a.name ORDER BY first")
+    .fetch_all(pool)
+    .await?
+    {
+        f.symposium_agencies.push(r.try_get("name")?);
+    }
+    for r in range("SELECT title FROM agreements WHERE signed_on BETWEEN ")
+        .push(" ORDER BY signed_on, id")
+        .fetch_all(pool)
+        .await?
+    {
+        f.agreements.push(r.try_get("title")?);
+    }
+    let day = "COALESCE(substr(received_at, 1, 10), substr(created_at, 1, 10))";
+    f.clues = one(
+        pool,
+        count(&format!(
+            "SELECT COUNT(*) AS n FROM clues WHERE {day} BETWEEN "
+        )),
+    )
+    .await?;
+    f.clues_12309 = one(
+        pool,
+        count(&format!(
+            "SELECT COUNT(*) AS n FROM clues WHERE source = '12309' AND {day} BETWEEN "
+        )),
+    )
+    .await?;
+    f.clues_field_visit = one(
+        pool,
+        count(&format!(
+            "SELECT COUNT(*) AS n FROM clues WHERE source = 'field_visit' AND {day} BETWEEN "
+        )),
+    )
+    .await?;
+    let mut files = std::collections::BTreeSet::new();
+    for r in range("SELECT case_numbers FROM file_requests WHERE answered_at IS NOT NULL AND substr(answered_at, 1, 10) BETWEEN ")
+        .fetch_all(pool)
+        .await?
+    {
+        let numbers: String = r.try_get("case_numbers")?;
+        files.extend(numbers.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
+    }
+    f.files_retrieved = i64::try_from(files.len()).unwrap_or(i64::MAX);
+    f.files_reviewed = one(
+        pool,
+        count("SELECT COUNT(DISTINCT case_number) AS n FROM review_files WHERE status = 'reviewed' AND substr(reviewed_at, 1, 10) BETWEEN "),
+    )
+    .await?;
+    f.files_flagged = one(
+        pool,
+        count(
+            "SELECT COUNT(DISTINCT rf.case_number) AS n FROM review_files rf WHERE EXISTS \
+             (SELECT 1 FROM findings x WHERE x.review_file_id = rf.id AND x.status = 'confirmed') \
+             AND substr(rf.reviewed_at, 1, 10) BETWEEN ",
+        ),
+    )
+    .await?;
+    f.inquiries = one(
+        pool,
+        count("SELECT COUNT(*) AS n FROM inquiries WHERE substr(started_at, 1, 10) BETWEEN "),
+    )
+    .await?;
+    f.recommendations_issued = one(
+        pool,
+        count("SELECT COUNT(*) AS n FROM recommendations WHERE issued_on BETWEEN "),
+    )
+    .await?;
+    f.social_governance = one(
+        pool,
+        count("SELECT COUNT(*) AS n FROM recommendations WHERE kind = 'social_governance' AND issued_on BETWEEN "),
+    )
+    .await?;
+    f.recommendations_public = one(
+        pool,
+        count("SELECT COUNT(DISTINCT recommendation_id) AS n FROM recommendation_deliveries WHERE mode = 'public' AND delivered_on BETWEEN "),
+    )
+    .await?;
+    f.recommendations_adopted = one(
+        pool,
+        count(
+            "SELECT COUNT(DISTINCT x.recommendation_id) AS n FROM recommendation_recipients x \
+             JOIN recommendations r ON r.id = x.recommendation_id \
+             WHERE x.outcome IN ('adopted', 'partially_adopted') AND r.issued_on BETWEEN ",
+        ),
+    )
+    .await?;
+    f.joint_actions = one(
+        pool,
+        count("SELECT COUNT(*) AS n FROM joint_actions WHERE starts_on BETWEEN "),
+    )
+    .await?;
+    Ok(f)
+}
+
+impl ActorStore<'_> {
+    /// The bulletin's figures for a period, for the office's staff.
+    pub async fn bulletin_figures(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<xingjian_domain::bulletin::BulletinFigures> {
+        if !self.may_screen() {
+            return Err(self
+                .refuse(
+                    "bulletin.read",
+                    "dashboard",
+                    None,
+                    StoreError::Forbidden("只有检察院工作人员可以生成简报"),
+                )
+                .await);
+        }
+        bulletin_figures(self.store.db.pool(), from, to).await
+    }
+}
+
+impl crate::SystemStore<'_> {
+    /// The bulletin's figures, for the command line.
+    pub async fn bulletin_figures(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<xingjian_domain::bulletin::BulletinFigures> {
+        bulletin_figures(self.store.db.pool(), from, to).await
+    }
+}

@@ -3,6 +3,7 @@
 mod admin;
 mod agencies;
 mod agreements;
+mod bulletin;
 mod campaigns;
 mod cases;
 mod clues;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(agreements::routes())
         .merge(dashboard::routes())
+        .merge(bulletin::routes())
         .merge(recommendations::routes())
 }
 
