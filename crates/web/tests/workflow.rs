@@ -81,6 +81,22 @@ both!(
         assert!(html.contains("138****5678") && !html.contains("13812345678"));
         let html = page(&p, &format!("/clues/{clue}?reveal=1")).await;
         assert!(html.contains("13812345678"));
+        // The export carries the masked contact only.
+        let r = p.get("/clues.xlsx").await;
+        assert_eq!(r.status(), 200);
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+        let mut strings = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+            &mut strings,
+        )
+        .unwrap();
+        assert!(
+            strings.contains("138****5678") && !strings.contains("13812345678"),
+            "{strings}"
+        );
+        assert!(strings.contains("高铁站黑车揽客") && strings.contains("反映人"));
 
         // The same plate typed differently is flagged as a possible duplicate at intake.
         let dup_fields = [

@@ -22,6 +22,7 @@ use xingjian_store::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/clues", get(list).post(create_from_hits))
+        .route("/clues.xlsx", get(export))
         .route("/clues/new", get(new_form).post(create))
         .route("/clues/{id}", get(detail))
         .route("/clues/{id}/triage", post(triage))
@@ -369,4 +370,66 @@ async fn reply(
         .record_clue_reply(id, f)
         .await?;
     Ok(Redirect::to(&format!("/clues/{id}?notice=saved")).into_response())
+}
+
+/// The clue list, with its filters, as XLSX. Reporters' names and contacts
+/// are exported as the list shows them: masked.
+async fn export(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let filter = ClueFilter {
+        source: q.source.clone(),
+        status: q.status.clone(),
+        q: q.q.clone(),
+        sort: q.sort.clone(),
+        ..Default::default()
+    };
+    let items = super::all_pages(10_000, |p| store.list_clues(&filter, p)).await?;
+    let rows: Vec<Vec<xingjian_documents::Cell>> = items
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.into(),
+                c.source_label().into(),
+                c.received_at.clone().unwrap_or_default().into(),
+                c.title.clone().into(),
+                c.agency_name.clone().unwrap_or_default().into(),
+                c.plate.clone().into(),
+                c.party.clone().into(),
+                if c.anonymous {
+                    "匿名".to_owned()
+                } else {
+                    c.reporter_name.clone()
+                }
+                .into(),
+                c.reporter_contact.clone().into(),
+                c.status_label().into(),
+                c.disposition_label().into(),
+                c.assignee_name.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let bytes = xingjian_documents::table_xlsx(
+        "问题线索",
+        &[
+            ("编号", 8.0),
+            ("来源", 12.0),
+            ("接收时间", 17.0),
+            ("事由", 40.0),
+            ("被反映机关", 18.0),
+            ("车牌号", 12.0),
+            ("当事人", 12.0),
+            ("反映人", 10.0),
+            ("联系方式", 14.0),
+            ("状态", 8.0),
+            ("处置", 8.0),
+            ("承办人", 10.0),
+        ],
+        &rows,
+    )
+    .map_err(super::document_error)?;
+    Ok(super::download("问题线索.xlsx", super::XLSX, bytes))
 }
