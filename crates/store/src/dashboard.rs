@@ -70,8 +70,43 @@ async fn one(pool: &sqlx::AnyPool, q: Sql) -> StoreResult<i64> {
     Ok(q.fetch_one(pool).await?.try_get("n")?)
 }
 
+/// The day a clue counts on: when it was received (or registered).
+const CLUE_DAY: &str = "COALESCE(substr(received_at, 1, 10), substr(created_at, 1, 10))";
+/// A reviewed file's agency: its batch's.
+const FILE_AGENCY: (&str, &str) = (
+    "rf.batch_id IN (SELECT b.id FROM review_batches b WHERE b.agency_id = ",
+    ")",
+);
+
+/// Which period (days, `YYYY-MM-DD`, inclusive) and agency the dashboard counts.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct DashboardFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub agency_id: Option<i64>,
+}
+
+impl DashboardFilter {
+    /// `base` (which has a WHERE) narrowed to the period by `day` and to the
+    /// agency by `agency` (the condition's text before and after the id).
+    fn apply(&self, base: &str, day: &str, agency: (&str, &str), tail: &str) -> Sql {
+        let mut q = Sql::new(base);
+        if let Some(f) = self.from.as_deref().filter(|s| !s.is_empty()) {
+            q.push(&format!(" AND {day} >= ")).bind(f);
+        }
+        if let Some(t) = self.to.as_deref().filter(|s| !s.is_empty()) {
+            q.push(&format!(" AND {day} <= ")).bind(t);
+        }
+        if let Some(a) = self.agency_id {
+            q.push(" AND ").push(agency.0).bind(a).push(agency.1);
+        }
+        q.push(tail);
+        q
+    }
+}
+
 impl ActorStore<'_> {
-    pub async fn dashboard(&self) -> StoreResult<Dashboard> {
+    pub async fn dashboard(&self, filter: &DashboardFilter) -> StoreResult<Dashboard> {
         if !self.may_screen() {
             return Err(self
                 .refuse(
@@ -96,51 +131,66 @@ impl ActorStore<'_> {
         Ok(Dashboard {
             clues_by_source: counts(
                 pool,
-                Sql::new("SELECT source AS k, COUNT(*) AS n FROM clues GROUP BY source ORDER BY n DESC, k"),
+                filter.apply("SELECT source AS k, COUNT(*) AS n FROM clues WHERE 1 = 1", CLUE_DAY, ("agency_id = ", ""), " GROUP BY source ORDER BY n DESC, k"),
                 |c| xingjian_domain::ClueSource::from_code(c).map_or_else(|| c.to_owned(), |s| s.label().to_owned()),
             )
             .await?,
             clues_by_status: counts(
                 pool,
-                Sql::new("SELECT status AS k, COUNT(*) AS n FROM clues GROUP BY status ORDER BY k"),
+                filter.apply("SELECT status AS k, COUNT(*) AS n FROM clues WHERE 1 = 1", CLUE_DAY, ("agency_id = ", ""), " GROUP BY status ORDER BY k"),
                 clue_status,
             )
             .await?,
-            files_reviewed: one(pool, Sql::new("SELECT COUNT(DISTINCT case_number) AS n FROM review_files WHERE status = 'reviewed'")).await?,
+            files_reviewed: one(pool, filter.apply("SELECT COUNT(DISTINCT rf.case_number) AS n FROM review_files rf WHERE rf.status = 'reviewed'", "substr(rf.reviewed_at, 1, 10)", FILE_AGENCY, "")).await?,
             files_flagged: one(
                 pool,
-                Sql::new(
+                filter.apply(
                     "SELECT COUNT(DISTINCT rf.case_number) AS n FROM review_files rf WHERE EXISTS \
                      (SELECT 1 FROM findings f WHERE f.review_file_id = rf.id AND f.status = 'confirmed')",
+                    "substr(rf.reviewed_at, 1, 10)",
+                    FILE_AGENCY,
+                    "",
                 ),
             )
             .await?,
             findings_by_dimension: counts(
                 pool,
-                Sql::new("SELECT dimension AS k, COUNT(*) AS n FROM findings WHERE status = 'confirmed' GROUP BY dimension ORDER BY n DESC, k"),
+                filter.apply(
+                    "SELECT f.dimension AS k, COUNT(*) AS n FROM findings f JOIN review_files rf ON rf.id = f.review_file_id WHERE f.status = 'confirmed'",
+                    "substr(COALESCE(f.decided_at, f.created_at), 1, 10)",
+                    FILE_AGENCY,
+                    " GROUP BY f.dimension ORDER BY n DESC, k",
+                ),
                 str::to_owned,
             )
             .await?,
             hits_by_rule: counts(
                 pool,
-                Sql::new(
+                filter.apply(
                     "SELECT h.rule_id AS k, COUNT(DISTINCT h.record_key) AS n FROM screening_hits h \
-                     JOIN screening_runs r ON r.id = h.run_id WHERE h.outcome = 'hit' AND r.status = 'done' \
-                     GROUP BY h.rule_id ORDER BY n DESC, k LIMIT 12",
+                     JOIN screening_runs r ON r.id = h.run_id WHERE h.outcome = 'hit' AND r.status = 'done'",
+                    "substr(r.created_at, 1, 10)",
+                    ("h.agency_id = ", ""),
+                    " GROUP BY h.rule_id ORDER BY n DESC, k LIMIT 12",
                 ),
                 str::to_owned,
             )
             .await?,
             recommendations_by_status: counts(
                 pool,
-                Sql::new("SELECT status AS k, COUNT(*) AS n FROM recommendations GROUP BY status ORDER BY k"),
+                filter.apply(
+                    "SELECT status AS k, COUNT(*) AS n FROM recommendations WHERE 1 = 1",
+                    "substr(created_at, 1, 10)",
+                    ("id IN (SELECT recommendation_id FROM recommendation_recipients WHERE agency_id = ", ")"),
+                    " GROUP BY status ORDER BY k",
+                ),
                 |c| xingjian_domain::recommendation::RecStatus::label_of(c).to_owned(),
             )
             .await?,
-            outcomes: one(pool, Sql::new("SELECT COUNT(*) AS n FROM recommendation_recipients WHERE outcome IS NOT NULL")).await?,
+            outcomes: one(pool, filter.apply("SELECT COUNT(*) AS n FROM recommendation_recipients x JOIN recommendations r ON r.id = x.recommendation_id WHERE x.outcome IS NOT NULL", "substr(r.created_at, 1, 10)", ("x.agency_id = ", ""), "")).await?,
             adopted: one(
                 pool,
-                Sql::new("SELECT COUNT(*) AS n FROM recommendation_recipients WHERE outcome IN ('adopted', 'partially_adopted')"),
+                filter.apply("SELECT COUNT(*) AS n FROM recommendation_recipients x JOIN recommendations r ON r.id = x.recommendation_id WHERE x.outcome IN ('adopted', 'partially_adopted')", "substr(r.created_at, 1, 10)", ("x.agency_id = ", ""), ""),
             )
             .await?,
             overdue_deadlines: {
@@ -159,9 +209,12 @@ impl ActorStore<'_> {
             )
             .await?,
             exchanges_by_agency: {
-                let rows = Sql::new(
+                let rows = filter.apply(
                     "SELECT CAST(x.agency_id AS TEXT) AS k, a.name AS label, COUNT(*) AS n FROM exchanges x \
-                     JOIN agencies a ON a.id = x.agency_id GROUP BY x.agency_id, a.name ORDER BY n DESC, label",
+                     JOIN agencies a ON a.id = x.agency_id WHERE 1 = 1",
+                    "substr(x.sent_at, 1, 10)",
+                    ("x.agency_id = ", ""),
+                    " GROUP BY x.agency_id, a.name ORDER BY n DESC, label",
                 )
                 .fetch_all(pool)
                 .await?;

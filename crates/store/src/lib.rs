@@ -45,7 +45,7 @@ pub use cases::{
     InquiryInput, NewCase, SupervisionCase,
 };
 pub use clues::{Clue, ClueFilter, ClueRecord, ClueReply};
-pub use dashboard::{Count, Dashboard};
+pub use dashboard::{Count, Dashboard, DashboardFilter};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use deadlines::{Deadline, DeadlineEvent, DeadlineFilter, Notification};
 pub use error::{StoreError, StoreResult};

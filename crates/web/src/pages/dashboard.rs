@@ -8,10 +8,11 @@ use crate::error::WebError;
 use crate::layout::Layout;
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use xingjian_store::{Count, Dashboard};
+use xingjian_domain::Agency;
+use xingjian_store::{Count, Dashboard, DashboardFilter};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard))
@@ -24,6 +25,26 @@ struct DashboardPage {
     d: Dashboard,
     /// (heading, SVG)
     charts: Vec<(&'static str, String)>,
+    from: String,
+    to: String,
+    agency_id: Option<i64>,
+    agencies: Vec<Agency>,
+}
+
+impl DashboardPage {
+    fn agency_is(&self, id: &xingjian_domain::AgencyId) -> bool {
+        self.agency_id == Some(id.0)
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FilterQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default, deserialize_with = "crate::forms::opt_i64")]
+    agency_id: Option<i64>,
 }
 
 fn bars(counts: &[Count], href: impl Fn(&str) -> String) -> Vec<Bar> {
@@ -37,11 +58,25 @@ fn bars(counts: &[Count], href: impl Fn(&str) -> String) -> Vec<Bar> {
         .collect()
 }
 
-async fn dashboard(State(state): State<AppState>, who: Authed) -> Result<Response, WebError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<FilterQuery>,
+) -> Result<Response, WebError> {
+    let day = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .map(|_| s.to_owned())
+    };
+    let filter = DashboardFilter {
+        from: day(&q.from),
+        to: day(&q.to),
+        agency_id: q.agency_id,
+    };
     let d = state
         .store
         .as_actor(who.actor(), &who.req)
-        .dashboard()
+        .dashboard(&filter)
         .await?;
     let enc = crate::auth::urlencode;
     let charts = vec![
@@ -102,5 +137,9 @@ async fn dashboard(State(state): State<AppState>, who: Authed) -> Result<Respons
         l: Layout::new("统计", &state.settings.office_name, "dashboard", &who),
         d,
         charts,
+        from: filter.from.unwrap_or_default(),
+        to: filter.to.unwrap_or_default(),
+        agency_id: q.agency_id,
+        agencies: super::agency_choices(&state, &who).await?,
     })
 }
