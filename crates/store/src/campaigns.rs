@@ -275,12 +275,8 @@ async fn replace_members(
 }
 
 impl ActorStore<'_> {
-    fn refuse_non_staff(&self) -> Option<StoreError> {
-        (!self.may_screen()).then_some(StoreError::Forbidden("只有检察院工作人员可以办理"))
-    }
-
     pub async fn create_campaign(&self, input: CampaignInput) -> StoreResult<Campaign> {
-        if let Some(e) = self.refuse_non_staff() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理") {
             return Err(self.refuse("campaign.create", "campaign", None, e).await);
         }
         let c = check_campaign(&input)?;
@@ -326,7 +322,7 @@ impl ActorStore<'_> {
         input: CampaignInput,
     ) -> StoreResult<Campaign> {
         let (before, _) = self.get_campaign(id).await?;
-        if let Some(e) = self.refuse_non_staff() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理") {
             return Err(self
                 .refuse("campaign.update", "campaign", Some(id.to_string()), e)
                 .await);
@@ -373,7 +369,7 @@ impl ActorStore<'_> {
         closed: bool,
     ) -> StoreResult<Campaign> {
         let (c, _) = self.get_campaign(id).await?;
-        if let Some(e) = self.refuse_non_staff() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理") {
             return Err(self
                 .refuse("campaign.update", "campaign", Some(id.to_string()), e)
                 .await);
@@ -461,7 +457,7 @@ impl ActorStore<'_> {
     /// A task of a campaign or a meeting's follow-up. The owner and co-owners
     /// are notified; the task's deadline runs on the deadline engine.
     pub async fn create_task(&self, input: TaskInput) -> StoreResult<Task> {
-        if let Some(e) = self.refuse_non_staff() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理") {
             return Err(self.refuse("task.create", "task", None, e).await);
         }
         let mut e = ValidationErrors::new();
@@ -671,7 +667,7 @@ impl ActorStore<'_> {
         note: &str,
     ) -> StoreResult<Task> {
         let t = self.get_task(id).await?;
-        if let Some(e) = self.refuse_non_staff() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理") {
             return Err(self
                 .refuse("task.update", "task", Some(id.to_string()), e)
                 .await);

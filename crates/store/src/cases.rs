@@ -254,10 +254,6 @@ pub(crate) async fn next_in_sequence(
 }
 
 impl ActorStore<'_> {
-    fn case_refusal(&self) -> Option<StoreError> {
-        (!self.may_screen()).then_some(StoreError::Forbidden("只有检察院工作人员可以办理监督案件"))
-    }
-
     /// Start the clock of `stage` for case `id` (owned by its handler).
     async fn start_stage_clock(
         &self,
@@ -295,7 +291,7 @@ impl ActorStore<'_> {
     /// Open a case on open clues (成案). The number comes from the office's
     /// pattern and this year's sequence.
     pub async fn open_case(&self, input: NewCase) -> StoreResult<SupervisionCase> {
-        if let Some(e) = self.case_refusal() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理监督案件") {
             return Err(self.refuse("case.create", "case", None, e).await);
         }
         let mut e = ValidationErrors::new();
@@ -702,7 +698,7 @@ impl ActorStore<'_> {
         id: i64,
         action: &'static str,
     ) -> StoreResult<SupervisionCase> {
-        if let Some(e) = self.case_refusal() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理监督案件") {
             return Err(self.refuse(action, "case", Some(id.to_string()), e).await);
         }
         let c = self.get_case(id).await?;
@@ -909,7 +905,7 @@ impl ActorStore<'_> {
         note: &str,
         version: i64,
     ) -> StoreResult<SupervisionCase> {
-        if let Some(e) = self.case_refusal() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理监督案件") {
             return Err(self
                 .refuse("case.dispute", "case", Some(id.to_string()), e)
                 .await);

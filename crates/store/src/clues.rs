@@ -353,14 +353,10 @@ impl ActorStore<'_> {
         Ok((clue, records))
     }
 
-    fn refuse_outsider(&self) -> Option<StoreError> {
-        (!self.may_screen()).then_some(StoreError::Forbidden("只有检察院工作人员可以办理线索"))
-    }
-
     /// A clue from 12309, a field visit, an agency or elsewhere. A 12309 clue
     /// starts its two reply clocks (procedural: 7 working days; substantive: 3 months).
     pub async fn create_clue(&self, input: ClueInput) -> StoreResult<Clue> {
-        if let Some(e) = self.refuse_outsider() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理线索") {
             return Err(self.refuse("clue.create", "clue", None, e).await);
         }
         let input = input.normalized();
@@ -515,7 +511,7 @@ impl ActorStore<'_> {
 
     /// Assign a clue and/or dispose of it (成案 is done by opening a case).
     pub async fn triage_clue(&self, id: i64, t: TriageInput) -> StoreResult<Clue> {
-        if let Some(e) = self.refuse_outsider() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理线索") {
             return Err(self
                 .refuse("clue.triage", "clue", Some(id.to_string()), e)
                 .await);
@@ -608,7 +604,7 @@ impl ActorStore<'_> {
 
     /// Record a reply to a 12309 reporter, which stops that reply clock.
     pub async fn record_clue_reply(&self, id: i64, reply: ClueReply) -> StoreResult<Clue> {
-        if let Some(e) = self.refuse_outsider() {
+        if let Some(e) = self.staff_only("只有检察院工作人员可以办理线索") {
             return Err(self
                 .refuse("clue.reply", "clue", Some(id.to_string()), e)
                 .await);

@@ -193,6 +193,11 @@ impl ActorStore<'_> {
         self.actor.role.is_internal() && self.actor.role != Role::PeopleSupervisor
     }
 
+    /// `Forbidden(why)` unless the actor is the office's own staff.
+    pub(crate) fn staff_only(&self, why: &'static str) -> Option<crate::StoreError> {
+        (!self.may_screen()).then_some(crate::StoreError::Forbidden(why))
+    }
+
     /// Datasets the actor may see, newest first, optionally only some ids.
     pub async fn list_datasets(&self, ids: Option<&[String]>) -> StoreResult<Vec<DatasetRef>> {
         let mut q = Sql::new(
