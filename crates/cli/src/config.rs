@@ -281,6 +281,11 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("rules"))
     }
 
+    /// The full-text index (rebuilt by `xingjian reindex`; safe to delete).
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
+
     pub fn calendar_dir(&self) -> PathBuf {
         self.calendar_dir
             .clone()

@@ -1,7 +1,6 @@
 //! `xingjian`: the one binary. Serves the web application and administers it.
 
 mod config;
-mod demo;
 mod import;
 mod screen;
 
@@ -47,6 +46,9 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate,
+    /// Rebuild the full-text index from the database (the index is derived
+    /// data: safe to delete, rebuilt here or caught up by `serve`).
+    Reindex,
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -118,18 +120,26 @@ enum Command {
     CheckConfig,
     /// Write the bulletin item (简报) for a period as DOCX, its figures computed from the data.
     Bulletin {
+        /// The demo office's issue as in the seed: 上街信息 第73期, 中共上街区委办公室,
+        /// 2023-01-01 to 2023-10-16, with its distribution and editor lines.
+        #[arg(long)]
+        demo: bool,
+        /// The period at once: a year (2023), a month (2023-06) or FROM..TO
+        /// (2023-01-01..2023-10-16); --from/--to override its ends.
+        #[arg(long)]
+        period: Option<String>,
         /// First day (YYYY-MM-DD; default 1 January of this year).
         #[arg(long)]
         from: Option<String>,
         /// Last day (YYYY-MM-DD; default today).
         #[arg(long)]
         to: Option<String>,
-        /// The bulletin's name.
-        #[arg(long, default_value = "工作简报")]
-        masthead: String,
+        /// The bulletin's name (default 工作简报).
+        #[arg(long)]
+        masthead: Option<String>,
         /// The issue, e.g. 第73期.
-        #[arg(long, default_value = "第  期")]
-        issue: String,
+        #[arg(long)]
+        issue: Option<String>,
         /// The issuing office (default: the configured office name).
         #[arg(long)]
         issuer: Option<String>,
@@ -238,7 +248,7 @@ async fn open_store(c: &Config) -> Result<Store> {
 
 fn read_password(from_stdin: bool, username: &str) -> Result<(String, bool)> {
     if !from_stdin {
-        return Ok((demo::random_password(username), true));
+        return Ok((xingjian_demo::random_password(username), true));
     }
     if std::io::stdin().is_terminal() {
         eprint!("密码 / password: ");
@@ -303,13 +313,34 @@ async fn run_mail(store: Store, adapter: xingjian_notify::SmtpAdapter) {
     }
 }
 
+fn open_search(
+    c: &Config,
+    screener: &xingjian_screening::Screener,
+) -> Result<xingjian_search::SearchIndex> {
+    xingjian_search::SearchIndex::open(&c.search_dir(), Some(screener.objects.clone()))
+        .with_context(|| format!("无法打开检索索引 {}", c.search_dir().display()))
+}
+
+/// Keep the search index following the audit log (pages also catch up
+/// before searching, so this only keeps it warm).
+async fn run_indexer(store: Store, search: std::sync::Arc<xingjian_search::SearchIndex>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = search.catch_up(&store).await {
+            tracing::error!(error = %e, "search index could not catch up");
+        }
+    }
+}
+
 async fn serve(c: Config, demo_requested: bool) -> Result<()> {
     let store = open_store(&c).await?;
     let ctx = RequestCtx::cli();
     let mut logins = Vec::new();
     if store.system(&ctx).count_users().await? == 0 {
         if demo_requested {
-            logins = demo::seed(&store, c.demo_password.as_ref().map(|s| s.expose())).await?;
+            logins =
+                xingjian_demo::seed(&store, c.demo_password.as_ref().map(|s| s.expose())).await?;
         } else {
             eprintln!(
                 "提示：尚无任何账号。请先运行 `xingjian user add --username admin --name 管理员 --role admin` 创建管理员，\
@@ -336,7 +367,16 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         );
     }
     if !logins.is_empty() {
-        demo::seed_records(&store, &screener, &c.data_dir).await?;
+        xingjian_demo::story::replay(&store, &screener)
+            .await
+            .context("演示数据（种子年度回放）加载失败")?;
+        xingjian_demo::seed_records(&store, &screener, &c.data_dir).await?;
+    }
+    let search = std::sync::Arc::new(open_search(&c, &screener)?);
+    match search.catch_up(&store).await {
+        Ok(n) if n > 0 => tracing::info!(changes = n, "search index caught up"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "search index could not catch up"),
     }
     let listener = tokio::net::TcpListener::bind(c.listen)
         .await
@@ -363,8 +403,10 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
             governance_min_files: c.governance_min_files,
         },
     )
-    .with_screener(screener);
+    .with_screener(screener)
+    .with_search(search.clone());
     let reminders = tokio::spawn(run_reminders(store.clone()));
+    let indexer = tokio::spawn(run_indexer(store.clone(), search));
     let mail = match &c.smtp {
         Some(smtp) => Some(tokio::spawn(run_mail(
             store.clone(),
@@ -374,11 +416,39 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
     };
     xingjian_web::serve(listener, state, shutdown_signal()).await?;
     reminders.abort();
+    indexer.abort();
     if let Some(m) = mail {
         m.abort();
     }
     store.db().close().await;
     Ok(())
+}
+
+/// A bulletin period: `2023`, `2023-06` or `2023-01-01..2023-10-16`.
+fn parse_period(p: &str) -> Result<(String, String)> {
+    use chrono::{Datelike, NaiveDate};
+    let p = p.trim();
+    let bad = || anyhow::anyhow!("期间“{p}”应写作 2023、2023-06 或 2023-01-01..2023-10-16");
+    if let Some((a, b)) = p.split_once("..") {
+        let a = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+        let b = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+        if a > b {
+            return Err(bad());
+        }
+        return Ok((a.to_string(), b.to_string()));
+    }
+    if let Ok(y) = p.parse::<i32>()
+        && (2000..=2100).contains(&y)
+    {
+        return Ok((format!("{y}-01-01"), format!("{y}-12-31")));
+    }
+    let first = NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(bad)?;
+    let last = next.pred_opt().ok_or_else(bad)?;
+    debug_assert_eq!(last.month(), first.month());
+    Ok((first.to_string(), last.to_string()))
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -395,6 +465,18 @@ async fn run(cli: Cli) -> Result<()> {
     init_logging(&c.log_format);
     match cli.command {
         Command::Serve { demo, .. } => serve(c, demo).await,
+        Command::Reindex => {
+            let store = open_store(&c).await?;
+            let screener = screen::screener(&c).await?;
+            let search = open_search(&c, &screener)?;
+            let started = std::time::Instant::now();
+            let n = search.rebuild(&store).await?;
+            println!(
+                "检索索引已重建：{n} 条（{:.1} 秒）/ search index rebuilt",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let store = open_store(&c).await?;
             let v = store.db().schema_version().await?;
@@ -475,6 +557,8 @@ async fn run(cli: Cli) -> Result<()> {
             command: CalendarCommand::Import { file },
         } => screen::import_calendar(&c, &file),
         Command::Bulletin {
+            demo,
+            period,
             from,
             to,
             masthead,
@@ -483,6 +567,16 @@ async fn run(cli: Cli) -> Result<()> {
             out,
         } => {
             let today = xingjian_store::today();
+            let seed = demo.then_some(xingjian_demo::story::BULLETIN);
+            let (pf, pt) = match period.as_deref() {
+                Some(p) => {
+                    let (a, b) = parse_period(p)?;
+                    (Some(a), Some(b))
+                }
+                None => (None, None),
+            };
+            let from = from.or(pf).or(seed.map(|b| b.from.to_owned()));
+            let to = to.or(pt).or(seed.map(|b| b.to.to_owned()));
             let day = |s: Option<String>, default: String| -> Result<String> {
                 let s = s.unwrap_or(default);
                 chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
@@ -496,14 +590,27 @@ async fn run(cli: Cli) -> Result<()> {
             let fig = store.system(&ctx).bulletin_figures(&from, &to).await?;
             let short = c.office_name.replace("人民检察院", "检察院");
             let text = xingjian_domain::bulletin::compose(&short, &fig);
+            let pick = |given: Option<String>,
+                        demo: fn(&xingjian_demo::story::Bulletin) -> &str,
+                        default: &str| {
+                given
+                    .or(seed.map(|b| demo(&b).to_owned()))
+                    .unwrap_or_else(|| default.to_owned())
+            };
             let doc = xingjian_documents::BulletinDoc {
-                masthead,
-                issue,
-                issuer: issuer.unwrap_or_else(|| c.office_name.clone()),
-                date: today.format("%Y-%m-%d").to_string(),
+                masthead: pick(masthead, |b| b.masthead, "工作简报"),
+                issue: pick(issue, |b| b.issue, "第  期"),
+                issuer: pick(issuer, |b| b.issuer, &c.office_name),
+                date: if seed.is_some() {
+                    to.clone()
+                } else {
+                    today.format("%Y-%m-%d").to_string()
+                },
                 headline: text.headline,
                 paragraphs: text.paragraphs,
                 source: "（区检察院）".into(),
+                distribution: pick(None, |b| b.distribution, ""),
+                editor: pick(None, |b| b.editor, ""),
                 ..Default::default()
             };
             let bytes = xingjian_documents::bulletin_docx(&doc)?;
@@ -610,5 +717,31 @@ fn main() -> std::process::ExitCode {
             eprintln!("错误 / error: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_period;
+
+    #[test]
+    fn bulletin_periods() {
+        let p = |s: &str| parse_period(s).ok();
+        assert_eq!(p("2023"), Some(("2023-01-01".into(), "2023-12-31".into())));
+        assert_eq!(
+            p("2024-02"),
+            Some(("2024-02-01".into(), "2024-02-29".into()))
+        );
+        assert_eq!(
+            p("2023-12"),
+            Some(("2023-12-01".into(), "2023-12-31".into()))
+        );
+        assert_eq!(
+            p("2023-01-01..2023-10-16"),
+            Some(("2023-01-01".into(), "2023-10-16".into()))
+        );
+        assert_eq!(p("2023-10-16..2023-01-01"), None, "backwards");
+        assert_eq!(p("2023-13"), None);
+        assert_eq!(p("上半年"), None);
     }
 }

@@ -583,6 +583,31 @@ fn the_bulletin_is_written_from_the_command_line() {
     assert!(o.status.success(), "{}", text(&o));
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..2], b"PK", "a DOCX package");
+    // --demo: the seed's issue, dated the period's last day.
+    let o = xingjian(
+        dir.path(),
+        &["bulletin", "--demo", "--out", out.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("2023-01-01 至 2023-10-16"),
+        "{}",
+        text(&o)
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    for s in [
+        "上街信息",
+        "第73期",
+        "中共上街区委办公室",
+        "2023年10月16日",
+        "柴亚文",
+    ] {
+        assert!(xml.contains(s), "{s}");
+    }
     let o = xingjian(
         dir.path(),
         &[

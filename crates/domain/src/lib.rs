@@ -19,6 +19,7 @@ mod ids;
 pub mod mask;
 pub mod recommendation;
 mod role;
+pub mod search;
 mod user;
 
 pub use actor::Actor;

@@ -34,6 +34,8 @@ pub struct Dashboard {
     pub tasks_total: i64,
     /// Exchanges per agency (both directions).
     pub exchanges_by_agency: Vec<Count>,
+    /// The latest finished screening run, where the rule bars lead.
+    pub latest_run: Option<i64>,
 }
 
 impl Dashboard {
@@ -78,19 +80,55 @@ const FILE_AGENCY: (&str, &str) = (
     ")",
 );
 
-/// Which period (days, `YYYY-MM-DD`, inclusive) and agency the dashboard counts.
+/// Which period (days, `YYYY-MM-DD`, inclusive), agency, problem dimension
+/// and rule the dashboard counts. Dimension and rule narrow the review and
+/// screening figures (findings, flagged files, hits); the rest ignore them.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct DashboardFilter {
     pub from: Option<String>,
     pub to: Option<String>,
     pub agency_id: Option<i64>,
+    pub dimension: Option<String>,
+    pub rule_id: Option<String>,
 }
 
 impl DashboardFilter {
+    fn dimension(&self) -> Option<&str> {
+        self.dimension.as_deref().filter(|s| !s.is_empty())
+    }
+
+    fn rule(&self) -> Option<&str> {
+        self.rule_id.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// Conditions on a confirmed finding `f`.
+    fn on_finding(&self, mut q: Sql) -> Sql {
+        if let Some(d) = self.dimension() {
+            q.push(" AND f.dimension = ").bind(d.to_owned());
+        }
+        if let Some(r) = self.rule() {
+            q.push(" AND f.rule_id = ").bind(r.to_owned());
+        }
+        q
+    }
+
+    /// Conditions on a screening hit `h` (dimensions are stored `;a;b;`).
+    fn on_hit(&self, mut q: Sql) -> Sql {
+        if let Some(d) = self.dimension() {
+            q.push(" AND h.dimensions LIKE ")
+                .bind(crate::sql::like_contains(&format!(";{d};")))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(r) = self.rule() {
+            q.push(" AND h.rule_id = ").bind(r.to_owned());
+        }
+        q
+    }
+
     /// `base` (which has a WHERE) narrowed to the period by `day` and to the
     /// agency by `agency` (the condition's text before and after the id).
-    fn apply(&self, base: &str, day: &str, agency: (&str, &str), tail: &str) -> Sql {
-        let mut q = Sql::new(base);
+    fn apply(&self, base: impl Into<Sql>, day: &str, agency: (&str, &str), tail: &str) -> Sql {
+        let mut q: Sql = base.into();
         if let Some(f) = self.from.as_deref().filter(|s| !s.is_empty()) {
             q.push(&format!(" AND {day} >= ")).bind(f);
         }
@@ -145,8 +183,14 @@ impl ActorStore<'_> {
             files_flagged: one(
                 pool,
                 filter.apply(
-                    "SELECT COUNT(DISTINCT rf.case_number) AS n FROM review_files rf WHERE EXISTS \
-                     (SELECT 1 FROM findings f WHERE f.review_file_id = rf.id AND f.status = 'confirmed')",
+                    {
+                        let mut q = filter.on_finding(Sql::new(
+                            "SELECT COUNT(DISTINCT rf.case_number) AS n FROM review_files rf WHERE EXISTS \
+                             (SELECT 1 FROM findings f WHERE f.review_file_id = rf.id AND f.status = 'confirmed'",
+                        ));
+                        q.push(")");
+                        q
+                    },
                     "substr(rf.reviewed_at, 1, 10)",
                     FILE_AGENCY,
                     "",
@@ -156,7 +200,7 @@ impl ActorStore<'_> {
             findings_by_dimension: counts(
                 pool,
                 filter.apply(
-                    "SELECT f.dimension AS k, COUNT(*) AS n FROM findings f JOIN review_files rf ON rf.id = f.review_file_id WHERE f.status = 'confirmed'",
+                    filter.on_finding(Sql::new("SELECT f.dimension AS k, COUNT(*) AS n FROM findings f JOIN review_files rf ON rf.id = f.review_file_id WHERE f.status = 'confirmed'")),
                     "substr(COALESCE(f.decided_at, f.created_at), 1, 10)",
                     FILE_AGENCY,
                     " GROUP BY f.dimension ORDER BY n DESC, k",
@@ -167,8 +211,8 @@ impl ActorStore<'_> {
             hits_by_rule: counts(
                 pool,
                 filter.apply(
-                    "SELECT h.rule_id AS k, COUNT(DISTINCT h.record_key) AS n FROM screening_hits h \
-                     JOIN screening_runs r ON r.id = h.run_id WHERE h.outcome = 'hit' AND r.status = 'done'",
+                    filter.on_hit(Sql::new("SELECT h.rule_id AS k, COUNT(DISTINCT h.record_key) AS n FROM screening_hits h \
+                     JOIN screening_runs r ON r.id = h.run_id WHERE h.outcome = 'hit' AND r.status = 'done'")),
                     "substr(r.created_at, 1, 10)",
                     ("h.agency_id = ", ""),
                     " GROUP BY h.rule_id ORDER BY n DESC, k LIMIT 12",
@@ -228,6 +272,10 @@ impl ActorStore<'_> {
                     })
                     .collect::<StoreResult<_>>()?
             },
+            latest_run: Sql::new("SELECT MAX(id) AS n FROM screening_runs WHERE status = 'done'")
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?,
         })
     }
 }
@@ -279,10 +327,11 @@ async fn bulletin_figures(
     )
     .await?;
     for r in range(
-        "SELECT a.name, MIN(a.id) AS first FROM meeting_agencies ma JOIN meetings m ON m.id = ma.meeting_id \
+        "SELECT a.name, MIN(m.held_on) AS first FROM meeting_agencies ma JOIN meetings m ON m.id = ma.meeting_id \
          JOIN agencies a ON a.id = ma.agency_id WHERE m.kind = 'symposium' AND m.held_on BETWEEN ",
     )
-    .push(" GROUP BY a.name ORDER BY first")
+    // In the order the office first sat down with each.
+    .push(" GROUP BY a.name ORDER BY first, a.name")
     .fetch_all(pool)
     .await?
     {

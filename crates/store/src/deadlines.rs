@@ -674,6 +674,28 @@ pub(crate) async fn liaisons_of(tx: &mut AnyConnection, agency_id: i64) -> Store
 }
 
 impl SystemStore<'_> {
+    /// Clocks still running or paused, as `subject#id label (due …)`, the
+    /// earliest due first: for checks after a replay and for operators.
+    pub async fn open_deadlines(&self) -> StoreResult<Vec<String>> {
+        let rows = Sql::new(
+            "SELECT subject, subject_id, label, due_on FROM deadlines WHERE status IN ('running', 'paused') \
+             ORDER BY due_on, id",
+        )
+        .fetch_all(self.store.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(format!(
+                    "{}#{} {}（{}）",
+                    r.try_get::<String, _>("subject")?,
+                    r.try_get::<i64, _>("subject_id")?,
+                    r.try_get::<String, _>("label")?,
+                    r.try_get::<String, _>("due_on")?
+                ))
+            })
+            .collect()
+    }
+
     /// Recompute provisional due dates now that the calendar may know their
     /// year (after a holiday import); clocks adjusted by hand are left alone.
     pub async fn recompute_provisional_deadlines(&self) -> StoreResult<usize> {

@@ -23,6 +23,7 @@ mod error;
 mod exchanges;
 mod field_visits;
 mod file_requests;
+mod findings;
 mod governance;
 mod imports;
 mod meetings;
@@ -33,6 +34,7 @@ mod recommendations;
 mod reviews;
 mod scope;
 mod screenings;
+mod search_docs;
 mod sql;
 mod time;
 mod users;
@@ -54,6 +56,7 @@ pub use error::{StoreError, StoreResult};
 pub use exchanges::{Exchange, ExchangeFilter, ExchangeInput};
 pub use field_visits::{FieldVisit, FieldVisitInput, Interview};
 pub use file_requests::{FileRequest, FileRequestFilter, FileRequestInput};
+pub use findings::{ConfirmedFinding, FindingFilter};
 pub use imports::{ImportFile, NewDataset, NewImport, guess_agency_kind};
 pub use meetings::{Attendee, Meeting, MeetingFilter, MeetingInput, MeetingRecord};
 pub use migrate::{MIGRATIONS, MigrationReport};
@@ -67,7 +70,8 @@ pub use reviews::{Attachment, Finding, ReviewBatch, ReviewBatchInput, ReviewFile
 pub use screenings::{
     AgencyKindRow, DatasetRef, HitFilter, HitRecord, NewHit, NewRun, ScreeningRun,
 };
-pub use time::{now_utc, today};
+pub use search_docs::{Change, INDEXED_ENTITIES};
+pub use time::{now_utc, replay, replay_at, today};
 pub use users::{Contact, StaffMember, UserFilter, UserUpdate};
 
 use xingjian_domain::Actor;

@@ -51,6 +51,12 @@ pub(crate) struct Sql {
     args: Vec<Arg>,
 }
 
+impl From<&str> for Sql {
+    fn from(text: &str) -> Self {
+        Sql::new(text)
+    }
+}
+
 impl Sql {
     pub fn new(text: &str) -> Self {
         Self {

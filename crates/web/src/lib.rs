@@ -63,6 +63,8 @@ pub struct AppState {
     /// Rules, engine and the object store: set by the server; without it the
     /// upload and screening pages say that they are not configured.
     pub screener: Option<Arc<xingjian_screening::Screener>>,
+    /// The full-text index; without it the search page says so.
+    pub search: Option<Arc<xingjian_search::SearchIndex>>,
 }
 
 impl AppState {
@@ -71,7 +73,13 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             screener: None,
+            search: None,
         }
+    }
+
+    pub fn with_search(mut self, s: Arc<xingjian_search::SearchIndex>) -> Self {
+        self.search = Some(s);
+        self
     }
 
     pub fn with_screener(mut self, s: xingjian_screening::Screener) -> Self {

@@ -92,7 +92,7 @@ async fn form(
         masthead: "工作简报".into(),
         issue: "第  期".into(),
         issuer: state.settings.office_name.clone(),
-        date: today.format("%Y-%m-%d").to_string(),
+        date: to.clone(),
         headline: text.headline,
         body: text.paragraphs.join("\n"),
         source: "（区检察院）".into(),

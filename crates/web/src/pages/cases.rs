@@ -22,6 +22,7 @@ use xingjian_store::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list).post(create))
+        .route("/cases.xlsx", get(export))
         .route("/cases/{id}", get(detail))
         .route("/cases/{id}/transition", post(transition))
         .route("/cases/{id}/inquiries", post(add_inquiry))
@@ -80,6 +81,54 @@ async fn list(
         sort: q.sort.unwrap_or_default(),
         stages: Stage::ALL.iter().map(|s| (s.code(), s.label())).collect(),
     })
+}
+
+/// The case list, with its filters, as XLSX.
+async fn export(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let store = state.store.as_actor(who.actor(), &who.req);
+    let filter = CaseFilter {
+        stage: q.stage.clone(),
+        q: q.q.clone(),
+        sort: q.sort.clone(),
+    };
+    let items = super::all_pages(10_000, |p| store.list_cases(&filter, p)).await?;
+    let rows: Vec<Vec<xingjian_documents::Cell>> = items
+        .iter()
+        .map(|c| {
+            vec![
+                c.case_number.clone().into(),
+                c.title.clone().into(),
+                c.agency_name.clone().unwrap_or_default().into(),
+                c.handler_name.clone().unwrap_or_default().into(),
+                c.stage.label().into(),
+                c.decision.map(|d| d.label()).unwrap_or_default().into(),
+                c.dispute_label().into(),
+                crate::layout::when(&c.created_at).into(),
+                crate::layout::when(&c.updated_at).into(),
+            ]
+        })
+        .collect();
+    let bytes = xingjian_documents::table_xlsx(
+        "监督案件",
+        &[
+            ("案号", 22.0),
+            ("案件名称", 40.0),
+            ("行政机关", 16.0),
+            ("承办人", 10.0),
+            ("阶段", 10.0),
+            ("处理决定", 14.0),
+            ("争议化解", 20.0),
+            ("受理时间", 17.0),
+            ("最近办理", 17.0),
+        ],
+        &rows,
+    )
+    .map_err(super::document_error)?;
+    Ok(super::download("监督案件.xlsx", super::XLSX, bytes))
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -15,7 +15,9 @@ use xingjian_domain::Agency;
 use xingjian_store::{Count, Dashboard, DashboardFilter};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/dashboard", get(dashboard))
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard.xlsx", get(export))
 }
 
 #[derive(Template)]
@@ -29,11 +31,18 @@ struct DashboardPage {
     to: String,
     agency_id: Option<i64>,
     agencies: Vec<Agency>,
+    dimension: String,
+    rule_id: String,
+    /// (id, title) of the rules in force.
+    rules: Vec<(String, String)>,
 }
 
 impl DashboardPage {
     fn agency_is(&self, id: &xingjian_domain::AgencyId) -> bool {
         self.agency_id == Some(id.0)
+    }
+    fn dimensions(&self) -> &'static [&'static str] {
+        &xingjian_domain::DIMENSIONS
     }
 }
 
@@ -45,6 +54,22 @@ pub struct FilterQuery {
     to: String,
     #[serde(default, deserialize_with = "crate::forms::opt_i64")]
     agency_id: Option<i64>,
+    #[serde(default)]
+    dimension: String,
+    #[serde(default)]
+    rule_id: String,
+}
+
+impl FilterQuery {
+    /// The query string of the period and agency, for links to the lists.
+    fn period(&self) -> String {
+        let enc = crate::auth::urlencode;
+        let mut s = format!("from={}&to={}", enc(&self.from), enc(&self.to));
+        if let Some(a) = self.agency_id {
+            s.push_str(&format!("&agency_id={a}"));
+        }
+        s
+    }
 }
 
 fn bars(counts: &[Count], href: impl Fn(&str) -> String) -> Vec<Bar> {
@@ -58,21 +83,94 @@ fn bars(counts: &[Count], href: impl Fn(&str) -> String) -> Vec<Bar> {
         .collect()
 }
 
+impl FilterQuery {
+    fn filter(&self) -> DashboardFilter {
+        let day = |s: &str| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .map(|_| s.to_owned())
+        };
+        let known = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        DashboardFilter {
+            from: day(&self.from),
+            to: day(&self.to),
+            agency_id: self.agency_id,
+            dimension: known(&self.dimension),
+            rule_id: known(&self.rule_id),
+        }
+    }
+}
+
+/// The dashboard's figures as one sheet: group, item, count, with the filter applied.
+async fn export(
+    State(state): State<AppState>,
+    who: Authed,
+    Query(q): Query<FilterQuery>,
+) -> Result<Response, WebError> {
+    let filter = q.filter();
+    let d = state
+        .store
+        .as_actor(who.actor(), &who.req)
+        .dashboard(&filter)
+        .await?;
+    let mut rows: Vec<Vec<xingjian_documents::Cell>> = vec![
+        vec!["专项活动任务".into(), "已完成".into(), d.tasks_done.into()],
+        vec!["专项活动任务".into(), "合计".into(), d.tasks_total.into()],
+        vec!["评查案卷".into(), "已评查".into(), d.files_reviewed.into()],
+        vec!["评查案卷".into(), "发现问题".into(), d.files_flagged.into()],
+        vec![
+            "检察建议".into(),
+            "已认定采纳情况（家）".into(),
+            d.outcomes.into(),
+        ],
+        vec![
+            "检察建议".into(),
+            "采纳或部分采纳（家）".into(),
+            d.adopted.into(),
+        ],
+        vec!["期限".into(), "已超期".into(), d.overdue_deadlines.into()],
+    ];
+    for (group, counts) in [
+        ("线索来源", &d.clues_by_source),
+        ("线索办理状态", &d.clues_by_status),
+        ("评查确认的问题（按方面）", &d.findings_by_dimension),
+        ("数据筛查命中（按规则，案卷数）", &d.hits_by_rule),
+        ("检察建议办理状态", &d.recommendations_by_status),
+        ("信息交流（按行政机关）", &d.exchanges_by_agency),
+    ] {
+        for c in counts {
+            rows.push(vec![group.into(), c.label.clone().into(), c.n.into()]);
+        }
+    }
+    let period = format!(
+        "{} 至 {}",
+        filter.from.as_deref().unwrap_or("不限"),
+        filter.to.as_deref().unwrap_or("不限")
+    );
+    rows.push(vec!["筛选条件".into(), "期间".into(), period.into()]);
+    for (label, v) in [
+        ("问题方面", &filter.dimension),
+        ("筛查规则", &filter.rule_id),
+    ] {
+        if let Some(v) = v {
+            rows.push(vec!["筛选条件".into(), label.into(), v.clone().into()]);
+        }
+    }
+    let bytes = xingjian_documents::table_xlsx(
+        "统计",
+        &[("分组", 30.0), ("项目", 30.0), ("数量", 24.0)],
+        &rows,
+    )
+    .map_err(super::document_error)?;
+    Ok(super::download("统计.xlsx", super::XLSX, bytes))
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     who: Authed,
     Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
-    let day = |s: &str| {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .map(|_| s.to_owned())
-    };
-    let filter = DashboardFilter {
-        from: day(&q.from),
-        to: day(&q.to),
-        agency_id: q.agency_id,
-    };
+    let filter = q.filter();
     let d = state
         .store
         .as_actor(who.actor(), &who.req)
@@ -101,7 +199,9 @@ async fn dashboard(
             bar_chart(
                 "dimensions",
                 "评查确认的问题按方面",
-                &bars(&d.findings_by_dimension, |_| "/governance?min=1".to_owned()),
+                &bars(&d.findings_by_dimension, |c| {
+                    format!("/findings?dimension={}&{}", enc(c), q.period())
+                }),
             ),
         ),
         (
@@ -109,7 +209,10 @@ async fn dashboard(
             bar_chart(
                 "rules",
                 "筛查命中按规则",
-                &bars(&d.hits_by_rule, |_| "/screenings".to_owned()),
+                &bars(&d.hits_by_rule, |c| match d.latest_run {
+                    Some(run) => format!("/screenings/{run}?rule={}&outcome=hit", enc(c)),
+                    None => "/screenings".to_owned(),
+                }),
             ),
         ),
         (
@@ -141,5 +244,17 @@ async fn dashboard(
         to: filter.to.unwrap_or_default(),
         agency_id: q.agency_id,
         agencies: super::agency_choices(&state, &who).await?,
+        dimension: q.dimension.clone(),
+        rule_id: q.rule_id.clone(),
+        rules: state
+            .screener
+            .as_ref()
+            .map(|s| {
+                s.rules
+                    .iter()
+                    .map(|r| (r.rule.id.clone(), r.rule.title.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }

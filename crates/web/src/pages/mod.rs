@@ -12,12 +12,14 @@ mod deadlines;
 mod exchanges;
 mod field_visits;
 mod file_requests;
+mod findings;
 mod home;
 mod imports;
 mod meetings;
 mod recommendations;
 mod reviews;
 mod screenings;
+mod search;
 mod session;
 
 use crate::AppState;
@@ -60,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(agreements::routes())
         .merge(dashboard::routes())
+        .merge(findings::routes())
+        .merge(search::routes())
         .merge(bulletin::routes())
         .merge(recommendations::routes())
 }

@@ -56,14 +56,31 @@ impl TestApp {
             .await
             .unwrap();
         }
+        let (objects, screener) = screener();
+        Self::serve(db, store, objects, screener).await
+    }
+
+    /// The demo office with the seed's year replayed (crate xingjian-demo),
+    /// every account's password `PW`.
+    pub async fn demo(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        let store = Store::new(db.db.clone());
+        let (objects, screener) = screener();
+        xingjian_demo::seed(&store, Some(PW)).await.unwrap();
+        xingjian_demo::story::replay(&store, &screener)
+            .await
+            .unwrap();
+        Self::serve(db, store, objects, screener).await
+    }
+
+    async fn serve(
+        db: TestDb,
+        store: Store,
+        objects: tempfile::TempDir,
+        screener: xingjian_screening::Screener,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let objects = tempfile::tempdir().unwrap();
-        let screener = xingjian_screening::Screener {
-            engine: xingjian_rules::Engine::new(xingjian_calendar::WorkCalendar::default_cn()),
-            rules: xingjian_rules::rule::load(None).unwrap(),
-            objects: xingjian_datasets::Objects::local(objects.path()).unwrap(),
-        };
         let state = AppState::new(
             store.clone(),
             WebSettings {
@@ -71,6 +88,13 @@ impl TestApp {
                 ..Default::default()
             },
         )
+        .with_search(std::sync::Arc::new(
+            xingjian_search::SearchIndex::open(
+                &objects.path().join("search-index"),
+                Some(screener.objects.clone()),
+            )
+            .unwrap(),
+        ))
         .with_screener(screener);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -156,6 +180,17 @@ pub struct Browser {
 
 /// The text after the first `marker` in `html`, up to the next double quote
 /// (an id in a link, a version in a hidden field).
+/// The core rules over a fresh object store.
+fn screener() -> (tempfile::TempDir, xingjian_screening::Screener) {
+    let objects = tempfile::tempdir().unwrap();
+    let screener = xingjian_screening::Screener {
+        engine: xingjian_rules::Engine::new(xingjian_calendar::WorkCalendar::default_cn()),
+        rules: xingjian_rules::rule::load(None).unwrap(),
+        objects: xingjian_datasets::Objects::local(objects.path()).unwrap(),
+    };
+    (objects, screener)
+}
+
 pub fn after(html: &str, marker: &str) -> String {
     let start = html
         .find(marker)

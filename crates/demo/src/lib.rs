@@ -1,5 +1,10 @@
 //! The demo office: 上街区人民检察院 with its partner agencies and one account per role.
-//! Later capabilities add their demo content here.
+//! `story` then replays the seed's year in it (see there).
+
+mod files;
+pub mod story;
+
+pub use story::{BULLETIN, Bulletin};
 
 use rand::Rng;
 use xingjian_domain::{AgencyInput, AgencyKind, NewUser, Role, validate_password};

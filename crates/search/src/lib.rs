@@ -1,0 +1,695 @@
+//! 检索: one tantivy index of everything the office can open, tokenized with
+//! jieba, with exact fields for plates, case numbers and 文号, and each
+//! document's audience (computed by the store from the entities' scope
+//! functions) matched inside the query — a liaison's search can only ever
+//! reach documents its agency may see.
+//!
+//! The index follows the audit log: every change is audited in the same
+//! transaction, so `catch_up` reads the entries after the cursor, rebuilds
+//! the documents of what they touched, and commits the new cursor as the
+//! commit's payload. A crash between the two loses nothing: the next run
+//! starts again from the last committed cursor.
+
+mod extract;
+
+use std::path::Path;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, TantivyDocument, Term};
+use xingjian_domain::Actor;
+use xingjian_domain::search::{
+    DocKind, SearchDoc, audience_of, exact_key, looks_like_id_number, may_search_id_numbers,
+};
+use xingjian_store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("检索索引出错：{0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("检索索引目录无法打开：{0}")]
+    Directory(String),
+    #[error(transparent)]
+    Store(#[from] xingjian_store::StoreError),
+}
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+const TOKENIZER: &str = "jieba";
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    group: Field,
+    kind: Field,
+    url: Field,
+    title: Field,
+    body: Field,
+    exact: Field,
+    id_no: Field,
+    audience: Field,
+    facets: Field,
+    agencies: Field,
+    date: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let f = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        group: b.add_text_field("group", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text),
+        exact: b.add_text_field("exact", STRING),
+        id_no: b.add_text_field("id_no", STRING),
+        audience: b.add_text_field("audience", STRING),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        agencies: b.add_text_field("agencies", STORED),
+        date: b.add_i64_field("date", INDEXED | FAST | STORED),
+    };
+    (b.build(), f)
+}
+
+/// `YYYY-MM-DD` as a sortable number (20231016), 0 when unknown.
+fn date_number(s: &str) -> i64 {
+    s.get(..10)
+        .map(|d| d.replace('-', ""))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What a user asks.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+    /// Facet filters: a `DocKind` code, an agency name, a dimension, a year.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub agency: String,
+    #[serde(default)]
+    pub dimension: String,
+    #[serde(default)]
+    pub year: String,
+    /// `relevance` (default) or `date` (newest first).
+    #[serde(default)]
+    pub sort: String,
+    pub page: Option<usize>,
+}
+
+/// One hit, ready to show: the snippet is escaped HTML with `<b>` marks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub key: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub url: String,
+    pub title: String,
+    pub snippet_html: String,
+    pub agencies: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Facets {
+    pub kind: Vec<(String, String, u64)>,
+    pub agency: Vec<(String, u64)>,
+    pub dimension: Vec<(String, u64)>,
+    pub year: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    /// The query looked people up by ID number (the caller audits it).
+    pub id_number_search: bool,
+}
+
+pub const PER_PAGE: usize = 20;
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: tokio::sync::Mutex<IndexWriter>,
+    f: Fields,
+    objects: Option<xingjian_datasets::Objects>,
+}
+
+impl SearchIndex {
+    /// The index in `dir` (created when absent). `objects` gives attachment bytes.
+    pub fn open(dir: &Path, objects: Option<xingjian_datasets::Objects>) -> SearchResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Directory(e.to_string()))?;
+        let (schema, f) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| SearchError::Directory(e.to_string()))?;
+        let index = Index::open_or_create(mmap, schema)?;
+        Self::with_index(index, f, objects)
+    }
+
+    /// An index in memory (tests and the benchmark).
+    pub fn in_memory() -> SearchResult<Self> {
+        let (schema, f) = schema();
+        Self::with_index(Index::create_in_ram(schema), f, None)
+    }
+
+    fn with_index(
+        index: Index,
+        f: Fields,
+        objects: Option<xingjian_datasets::Objects>,
+    ) -> SearchResult<Self> {
+        index
+            .tokenizers()
+            .register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
+        let reader = index.reader()?;
+        let writer = index.writer(64_000_000)?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: tokio::sync::Mutex::new(writer),
+            f,
+            objects,
+        })
+    }
+
+    /// The audit entry up to which the index is current.
+    pub fn cursor(&self) -> i64 {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The number of documents searchable now.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, d: &SearchDoc, extra_body: &str) -> TantivyDocument {
+        let f = self.f;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &d.key);
+        doc.add_text(f.group, &d.group);
+        doc.add_text(f.kind, &d.kind);
+        doc.add_text(f.url, &d.url);
+        doc.add_text(f.title, &d.title);
+        if extra_body.is_empty() {
+            doc.add_text(f.body, &d.body);
+        } else {
+            doc.add_text(f.body, format!("{}\n{extra_body}", d.body).trim());
+        }
+        for x in d.exact.iter().filter(|x| !x.is_empty()) {
+            doc.add_text(f.exact, x);
+        }
+        for x in d.id_numbers.iter().filter(|x| !x.is_empty()) {
+            doc.add_text(f.id_no, x.trim().to_ascii_uppercase());
+        }
+        for a in &d.audience {
+            doc.add_text(f.audience, a);
+        }
+        doc.add_facet(f.facets, Facet::from_path(["kind", d.kind.as_str()]));
+        for a in d.agencies.iter().filter(|a| !a.is_empty()) {
+            doc.add_facet(f.facets, Facet::from_path(["agency", a.as_str()]));
+        }
+        for x in &d.dimensions {
+            doc.add_facet(f.facets, Facet::from_path(["dimension", x.as_str()]));
+        }
+        if let Some(y) = d
+            .date
+            .get(..4)
+            .filter(|y| y.chars().all(|c| c.is_ascii_digit()))
+        {
+            doc.add_facet(f.facets, Facet::from_path(["year", y]));
+        }
+        doc.add_text(
+            f.agencies,
+            d.agencies
+                .iter()
+                .filter(|a| !a.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("、"),
+        );
+        doc.add_i64(f.date, date_number(&d.date));
+        doc
+    }
+
+    /// Replace the groups of `docs` (and `also`) with `docs`, uncommitted.
+    async fn replace(&self, writer: &IndexWriter, docs: &[SearchDoc], also: Option<&str>) {
+        let mut groups: Vec<&str> = docs.iter().map(|d| d.group.as_str()).collect();
+        groups.extend(also);
+        groups.sort_unstable();
+        groups.dedup();
+        for g in groups {
+            writer.delete_term(Term::from_field_text(self.f.group, g));
+        }
+        for d in docs {
+            let text = match (&d.attachment, &self.objects) {
+                (Some(a), Some(o)) => match o.get(&a.location).await {
+                    Ok(bytes) => extract::text(&a.file_name, &a.content_type, &bytes),
+                    Err(e) => {
+                        tracing::warn!(key = %d.key, error = %e, "attachment not readable for search");
+                        String::new()
+                    }
+                },
+                _ => String::new(),
+            };
+            if let Err(e) = writer.add_document(self.document(d, &text)) {
+                tracing::error!(key = %d.key, error = %e, "document not indexed");
+            }
+        }
+    }
+
+    /// Index documents directly (the benchmark), committing once.
+    pub async fn add(&self, docs: &[SearchDoc]) -> SearchResult<()> {
+        let mut w = self.writer.lock().await;
+        for d in docs {
+            w.add_document(self.document(d, ""))?;
+        }
+        w.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Follow the audit log from the cursor: rebuild what changed, commit
+    /// with the new cursor. Returns the number of changes applied.
+    pub async fn catch_up(&self, store: &Store) -> SearchResult<usize> {
+        let ctx = xingjian_store::RequestCtx::cli();
+        let sys = store.system(&ctx);
+        let mut w = self.writer.lock().await;
+        let mut cursor = self.cursor();
+        let mut applied = 0;
+        loop {
+            let changes = sys.search_changes(cursor, 500).await?;
+            let Some(last) = changes.last().map(|c| c.audit_id) else {
+                break;
+            };
+            let relevant: Vec<&xingjian_store::Change> = changes
+                .iter()
+                .filter(|c| xingjian_store::INDEXED_ENTITIES.contains(&c.entity.as_str()))
+                .collect();
+            if relevant.iter().any(|c| c.entity == "agency") {
+                // A renamed agency changes the names on many documents: rebuild
+                // everything once for this batch (rare).
+                for (e, i) in sys.search_all_groups().await? {
+                    let docs = sys.search_docs(&e, i).await?;
+                    self.replace(&w, &docs, Some(&format!("{e}:{i}"))).await;
+                }
+                applied += relevant.len();
+            } else {
+                let mut seen = std::collections::BTreeSet::new();
+                for c in relevant {
+                    if seen.insert((c.entity.as_str(), c.entity_id)) {
+                        let docs = sys.search_docs(&c.entity, c.entity_id).await?;
+                        self.replace(&w, &docs, Some(&format!("{}:{}", c.entity, c.entity_id)))
+                            .await;
+                        applied += 1;
+                    }
+                }
+            }
+            cursor = last;
+            let mut commit = w.prepare_commit()?;
+            commit.set_payload(&cursor.to_string());
+            commit.commit()?;
+        }
+        drop(w);
+        if applied > 0 {
+            self.reader.reload()?;
+        }
+        Ok(applied)
+    }
+
+    /// Rebuild from scratch (`xingjian reindex`): every document, then the
+    /// cursor at the newest audit entry. Returns the documents indexed.
+    pub async fn rebuild(&self, store: &Store) -> SearchResult<u64> {
+        let ctx = xingjian_store::RequestCtx::cli();
+        let sys = store.system(&ctx);
+        let mut w = self.writer.lock().await;
+        let cursor = sys.last_audit_id().await?;
+        w.delete_all_documents()?;
+        for (e, i) in sys.search_all_groups().await? {
+            let docs = sys.search_docs(&e, i).await?;
+            self.replace(&w, &docs, None).await;
+        }
+        let mut commit = w.prepare_commit()?;
+        commit.set_payload(&cursor.to_string());
+        commit.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(self.len())
+    }
+
+    /// Search as `actor`: only documents whose audience includes one of the
+    /// actor's tokens can match, whatever the words.
+    pub fn search(&self, actor: &Actor, q: &SearchQuery) -> SearchResult<SearchResults> {
+        let f = self.f;
+        let page = q.page.unwrap_or(1).max(1);
+        let mut out = SearchResults {
+            page,
+            per_page: PER_PAGE,
+            ..Default::default()
+        };
+        let words = q.q.trim();
+        let filtered = [&q.kind, &q.agency, &q.dimension, &q.year]
+            .iter()
+            .any(|s| !s.trim().is_empty());
+        if words.is_empty() && !filtered {
+            return Ok(out);
+        }
+        // What the words match: the text, exact keys, and ID numbers for those allowed.
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if words.is_empty() {
+            should.push((Occur::Should, Box::new(AllQuery)));
+        } else {
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.body]);
+            parser.set_conjunction_by_default();
+            parser.set_field_boost(f.title, 2.0);
+            let (text, _errors) = parser.parse_query_lenient(words);
+            should.push((Occur::Should, text));
+            let mut terms: Vec<&str> = words.split_whitespace().collect();
+            terms.push(words);
+            for t in terms {
+                let k = exact_key(t);
+                if !k.is_empty() {
+                    should.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(f.exact, &k),
+                                IndexRecordOption::Basic,
+                            )),
+                            10.0,
+                        )),
+                    ));
+                }
+                if looks_like_id_number(t) && may_search_id_numbers(actor.role) {
+                    out.id_number_search = true;
+                    should.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.id_no, &t.to_ascii_uppercase()),
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+            }
+        }
+        let matcher = BooleanQuery::new(should);
+        // Who may see: one of the actor's audience tokens, or nothing.
+        let tokens = audience_of(actor);
+        let access = BooleanQuery::new(
+            tokens
+                .iter()
+                .map(|t| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.audience, t),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect(),
+        );
+        let scoped: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(matcher)),
+            (Occur::Must, Box::new(access)),
+        ];
+        let mut filters = scoped
+            .iter()
+            .map(|(o, q)| (*o, q.box_clone()))
+            .collect::<Vec<_>>();
+        for (root, value) in [
+            ("kind", &q.kind),
+            ("agency", &q.agency),
+            ("dimension", &q.dimension),
+            ("year", &q.year),
+        ] {
+            let v = value.trim();
+            if !v.is_empty() {
+                filters.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_facet(f.facets, &Facet::from_path([root, v])),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(filters);
+        let searcher = self.reader.searcher();
+        let offset = (page - 1) * PER_PAGE;
+        let addresses: Vec<DocAddress> = if q.sort == "date" {
+            searcher
+                .search(
+                    &query,
+                    &TopDocs::with_limit(PER_PAGE)
+                        .and_offset(offset)
+                        .order_by_fast_field::<i64>("date", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect()
+        } else {
+            searcher
+                .search(
+                    &query,
+                    &TopDocs::with_limit(PER_PAGE)
+                        .and_offset(offset)
+                        .order_by_score(),
+                )?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect()
+        };
+        out.total = searcher.search(&query, &Count)?;
+        // Facets over the scoped matches, before the facet filters, so that
+        // choosing one still shows the others.
+        let mut fc = FacetCollector::for_field("facets");
+        for root in ["/kind", "/agency", "/dimension", "/year"] {
+            fc.add_facet(root);
+        }
+        let counts = searcher.search(&BooleanQuery::new(scoped), &fc)?;
+        let leaf = |facet: &Facet| {
+            facet
+                .to_path()
+                .last()
+                .map(|s| (*s).to_owned())
+                .unwrap_or_default()
+        };
+        out.facets.kind = counts
+            .get("/kind")
+            .map(|(k, n)| {
+                let code = leaf(k);
+                let label = DocKind::label_of(&code).to_owned();
+                (code, label, n)
+            })
+            .collect();
+        out.facets.agency = counts.get("/agency").map(|(k, n)| (leaf(k), n)).collect();
+        out.facets.dimension = counts
+            .get("/dimension")
+            .map(|(k, n)| (leaf(k), n))
+            .collect();
+        let mut years: Vec<(String, u64)> =
+            counts.get("/year").map(|(k, n)| (leaf(k), n)).collect();
+        years.sort_by(|a, b| b.0.cmp(&a.0));
+        out.facets.year = years;
+        for v in [&mut out.facets.agency, &mut out.facets.dimension] {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        out.facets.kind.sort_by_key(|k| std::cmp::Reverse(k.2));
+        // Highlighted snippets.
+        let mut body_snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
+        body_snippets.set_max_num_chars(160);
+        let title_snippets = SnippetGenerator::create(&searcher, &query, f.title)?;
+        for a in addresses {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let kind = text(f.kind);
+            let mut snippet = body_snippets.snippet_from_doc(&doc).to_html();
+            if snippet.is_empty() {
+                let body = text(f.body);
+                snippet = escape(&body.chars().take(120).collect::<String>());
+            }
+            let title_html = title_snippets.snippet_from_doc(&doc).to_html();
+            let date = doc
+                .get_first(f.date)
+                .and_then(|v| v.as_i64())
+                .filter(|d| *d > 0)
+                .map(|d| format!("{}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100))
+                .unwrap_or_default();
+            out.hits.push(Hit {
+                key: text(f.key),
+                kind_label: DocKind::label_of(&kind).to_owned(),
+                kind,
+                url: text(f.url),
+                title: if title_html.is_empty() {
+                    escape(&text(f.title))
+                } else {
+                    title_html
+                },
+                snippet_html: snippet,
+                agencies: text(f.agencies),
+                date,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// HTML-escape text shown without highlighting.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use xingjian_domain::{AgencyId, Role, UserId};
+
+    fn actor(role: Role, agency: Option<i64>) -> Actor {
+        Actor {
+            user_id: UserId(7),
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            agency_id: agency.map(AgencyId),
+        }
+    }
+
+    fn doc(key: &str, title: &str, body: &str, audience: &[&str]) -> SearchDoc {
+        SearchDoc {
+            key: key.into(),
+            group: key.into(),
+            kind: "exchange".into(),
+            url: format!("/x/{key}"),
+            title: title.into(),
+            body: body.into(),
+            agencies: vec!["区交通运输局".into()],
+            date: "2023-05-10".into(),
+            audience: audience.iter().map(|s| (*s).to_owned()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn chinese_words_plates_and_scope() {
+        let idx = SearchIndex::in_memory().unwrap();
+        let mut a = doc(
+            "exchange:1",
+            "关于扣押车辆未当场交付决定书的通报",
+            "现场笔录记录不全，未当场交付《行政强制措施决定书》。<script>",
+            &["role:prosecutor", "agency:1"],
+        );
+        a.exact = vec![exact_key("豫A·73174")];
+        let b = doc(
+            "exchange:2",
+            "超限检测站执法态度问题",
+            "货车司机反映现场笔录未签名",
+            &["role:prosecutor", "agency:2"],
+        );
+        idx.add(&[a, b]).await.unwrap();
+        let p = actor(Role::Prosecutor, None);
+        let q = |s: &str| SearchQuery {
+            q: s.into(),
+            ..Default::default()
+        };
+        // Words inside longer Chinese text.
+        let r = idx.search(&p, &q("现场笔录")).unwrap();
+        assert_eq!(r.total, 2);
+        let r = idx.search(&p, &q("决定书")).unwrap();
+        assert_eq!(r.total, 1);
+        assert!(
+            r.hits[0].snippet_html.contains("<b>决定书</b>"),
+            "{:?}",
+            r.hits
+        );
+        assert!(
+            r.hits[0].snippet_html.contains("&lt;script&gt;")
+                || !r.hits[0].snippet_html.contains("<script>")
+        );
+        // A plate typed another way.
+        for typed in ["豫a 73174", "豫Ａ７３１７４", "豫A73174"] {
+            let r = idx.search(&p, &q(typed)).unwrap();
+            assert_eq!(r.total, 1, "{typed}");
+        }
+        // A liaison of agency 2 finds only its own, whatever it types.
+        let l2 = actor(Role::Liaison, Some(2));
+        assert_eq!(idx.search(&l2, &q("现场笔录")).unwrap().total, 1);
+        assert_eq!(idx.search(&l2, &q("决定书")).unwrap().total, 0);
+        assert_eq!(idx.search(&l2, &q("豫A73174")).unwrap().total, 0);
+        // A supervisor, with no token on either, finds nothing.
+        let s = actor(Role::PeopleSupervisor, None);
+        assert_eq!(idx.search(&s, &q("现场笔录")).unwrap().total, 0);
+        // Facets and sorting by date.
+        let r = idx
+            .search(
+                &p,
+                &SearchQuery {
+                    q: "现场笔录".into(),
+                    sort: "date".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(r.facets.agency, vec![("区交通运输局".to_owned(), 2)]);
+        assert_eq!(r.facets.year, vec![("2023".to_owned(), 2)]);
+        assert_eq!(r.hits[0].date, "2023-05-10");
+    }
+
+    #[tokio::test]
+    async fn id_numbers_only_for_those_allowed() {
+        let idx = SearchIndex::in_memory().unwrap();
+        let mut a = doc(
+            "inquiry:1",
+            "询问笔录",
+            "问答",
+            &["role:prosecutor", "role:clerk"],
+        );
+        a.id_numbers = vec!["41010219700101100x".into()];
+        idx.add(&[a]).await.unwrap();
+        let q = SearchQuery {
+            q: "41010219700101100X".into(),
+            ..Default::default()
+        };
+        let r = idx.search(&actor(Role::Prosecutor, None), &q).unwrap();
+        assert_eq!(r.total, 1);
+        assert!(r.id_number_search);
+        let r = idx.search(&actor(Role::Clerk, None), &q).unwrap();
+        assert_eq!(r.total, 0, "a clerk cannot look people up by ID number");
+        assert!(!r.id_number_search);
+    }
+}
