@@ -1172,6 +1172,7 @@ mod tests {
             inquiries: 4,
             recommendations_issued: 2,
             recommendations_public: 1,
+            recommendations_consulted: 1,
             recommendations_adopted: 2,
             social_governance: 1,
             joint_actions: 1,

@@ -23,6 +23,8 @@ pub struct BulletinFigures {
     pub inquiries: i64,
     pub recommendations_issued: i64,
     pub recommendations_public: i64,
+    /// Issued after the recipient gave its views on the draft (提前沟通).
+    pub recommendations_consulted: i64,
     pub recommendations_adopted: i64,
     pub social_governance: i64,
     pub joint_actions: i64,
@@ -118,8 +120,15 @@ pub fn compose(office_short: &str, f: &BulletinFigures) -> BulletinText {
         } else {
             String::new()
         };
+        let consulted = match f.recommendations_consulted {
+            0 => String::new(),
+            n if n == f.recommendations_issued => {
+                "，制发前均与被建议单位提前沟通、充分听取意见".to_owned()
+            }
+            n => format!("，其中 {n} 件制发前与被建议单位提前沟通、充分听取意见"),
+        };
         three.push(format!(
-            "一是审慎制发检察建议。制发检察建议 {} 件，制发前与被建议单位提前沟通{public}{adopted}。",
+            "一是审慎制发检察建议。制发检察建议 {} 件{consulted}{public}{adopted}。",
             f.recommendations_issued
         ));
     }
@@ -190,6 +199,7 @@ mod tests {
             inquiries: 4,
             recommendations_issued: 2,
             recommendations_public: 1,
+            recommendations_consulted: 1,
             recommendations_adopted: 1,
             social_governance: 1,
             joint_actions: 1,
@@ -212,6 +222,7 @@ mod tests {
             "收集并处置 6 个问题线索",
             "调取行政执法案件卷宗 56 件",
             "梳理出 4 件可能存在问题的执法卷宗",
+            "其中 1 件制发前与被建议单位提前沟通",
             "公开宣告送达 1 件",
             "开展联合执法专项行动 1 次",
         ] {
@@ -235,5 +246,14 @@ mod tests {
                 && b.paragraphs[1].contains("收集并处置 2 个问题线索")
         );
         assert!(!b.paragraphs[1].contains("12309"));
+        // Nothing is claimed that the data does not show.
+        let b = compose(
+            "区检察院",
+            &BulletinFigures {
+                recommendations_issued: 2,
+                ..Default::default()
+            },
+        );
+        assert!(!b.paragraphs.join("").contains("提前沟通"));
     }
 }

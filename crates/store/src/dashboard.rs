@@ -409,6 +409,15 @@ async fn bulletin_figures(
         count("SELECT COUNT(DISTINCT recommendation_id) AS n FROM recommendation_deliveries WHERE mode = 'public' AND delivered_on BETWEEN "),
     )
     .await?;
+    f.recommendations_consulted = one(
+        pool,
+        count(
+            "SELECT COUNT(DISTINCT c.recommendation_id) AS n FROM recommendation_consultations c \
+             JOIN recommendations r ON r.id = c.recommendation_id \
+             WHERE c.views IS NOT NULL AND r.issued_on BETWEEN ",
+        ),
+    )
+    .await?;
     f.recommendations_adopted = one(
         pool,
         count(
