@@ -229,6 +229,57 @@ pub struct RecordField {
     pub sensitive: bool,
 }
 
+/// The fields of row `i` of `batch`, as contract columns with display values.
+fn row_fields(
+    table: Table,
+    batch: &RecordBatch,
+    i: usize,
+) -> Result<Vec<RecordField>, parquet::errors::ParquetError> {
+    use arrow::array::Array;
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let opts = FormatOptions::default().with_null("");
+    let mut out = Vec::new();
+    for c in table.columns() {
+        let Some(col) = batch.column_by_name(c.en) else {
+            continue;
+        };
+        let value = match c.kind {
+            _ if col.is_null(i) => String::new(),
+            ColumnKind::Bool => col
+                .as_any()
+                .downcast_ref::<arrow::array::BooleanArray>()
+                .map_or_else(String::new, |b| {
+                    if b.value(i) { "是" } else { "否" }.to_owned()
+                }),
+            ColumnKind::List => col
+                .as_any()
+                .downcast_ref::<arrow::array::ListArray>()
+                .and_then(|l| {
+                    let v = l.value(i);
+                    v.as_any()
+                        .downcast_ref::<arrow::array::StringArray>()
+                        .map(|s| s.iter().flatten().collect::<Vec<_>>().join("、"))
+                })
+                .unwrap_or_default(),
+            _ => ArrayFormatter::try_new(col.as_ref(), &opts)
+                .map(|f| f.value(i).to_string())
+                .map_err(|e| parquet::errors::ParquetError::General(e.to_string()))?,
+        };
+        out.push(RecordField {
+            column: c.zh,
+            value,
+            sensitive: c.sensitive,
+        });
+    }
+    Ok(out)
+}
+
+fn source_rows(batch: &RecordBatch) -> Option<&arrow::array::Int64Array> {
+    batch
+        .column_by_name("_row")
+        .and_then(|c| c.as_any().downcast_ref::<arrow::array::Int64Array>())
+}
+
 /// The record whose source row is `row`, as its contract columns (Chinese names)
 /// with display values; `None` when no such row.
 pub fn record_at(
@@ -236,53 +287,30 @@ pub fn record_at(
     bytes: bytes::Bytes,
     row: i64,
 ) -> Result<Option<Vec<RecordField>>, parquet::errors::ParquetError> {
-    use arrow::array::{Array, Int64Array};
-    use arrow::util::display::{ArrayFormatter, FormatOptions};
     for batch in read_parquet(bytes)? {
-        let Some(rows) = batch
-            .column_by_name("_row")
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-        else {
+        let Some(rows) = source_rows(&batch) else {
             continue;
         };
-        let Some(i) = (0..rows.len()).find(|i| rows.value(*i) == row) else {
-            continue;
-        };
-        let opts = FormatOptions::default().with_null("");
-        let mut out = Vec::new();
-        for c in table.columns() {
-            let Some(col) = batch.column_by_name(c.en) else {
-                continue;
-            };
-            let value = match c.kind {
-                _ if col.is_null(i) => String::new(),
-                ColumnKind::Bool => col
-                    .as_any()
-                    .downcast_ref::<arrow::array::BooleanArray>()
-                    .map_or_else(String::new, |b| {
-                        if b.value(i) { "是" } else { "否" }.to_owned()
-                    }),
-                ColumnKind::List => col
-                    .as_any()
-                    .downcast_ref::<arrow::array::ListArray>()
-                    .and_then(|l| {
-                        let v = l.value(i);
-                        v.as_any()
-                            .downcast_ref::<arrow::array::StringArray>()
-                            .map(|s| s.iter().flatten().collect::<Vec<_>>().join("、"))
-                    })
-                    .unwrap_or_default(),
-                _ => ArrayFormatter::try_new(col.as_ref(), &opts)
-                    .map(|f| f.value(i).to_string())
-                    .map_err(|e| parquet::errors::ParquetError::General(e.to_string()))?,
-            };
-            out.push(RecordField {
-                column: c.zh,
-                value,
-                sensitive: c.sensitive,
-            });
+        if let Some(i) = (0..rows.len()).find(|i| rows.value(*i) == row) {
+            return row_fields(table, &batch, i).map(Some);
         }
-        return Ok(Some(out));
     }
     Ok(None)
+}
+
+/// Every record of a dataset with its source row, for the search index.
+pub fn records(
+    table: Table,
+    bytes: bytes::Bytes,
+) -> Result<Vec<(i64, Vec<RecordField>)>, parquet::errors::ParquetError> {
+    let mut out = Vec::new();
+    for batch in read_parquet(bytes)? {
+        let Some(rows) = source_rows(&batch) else {
+            continue;
+        };
+        for i in 0..rows.len() {
+            out.push((rows.value(i), row_fields(table, &batch, i)?));
+        }
+    }
+    Ok(out)
 }

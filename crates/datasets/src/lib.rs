@@ -8,7 +8,8 @@ mod objects;
 mod report;
 
 pub use columnar::{
-    RecordField, from_date32, read_parquet, record_at, schema, to_batch, to_date32, to_parquet,
+    RecordField, from_date32, read_parquet, record_at, records, schema, to_batch, to_date32,
+    to_parquet,
 };
 pub use import::{ImportError, ImportOptions, ImportOutcome, Report, import_file, store_document};
 pub use objects::Objects;

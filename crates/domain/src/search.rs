@@ -19,6 +19,7 @@ coded! {
         Exchange = "exchange" / "信息交流",
         Campaign = "campaign" / "专项活动",
         Attachment = "attachment" / "附件",
+        Record = "record" / "执法记录",
     }
 }
 
@@ -49,6 +50,20 @@ pub struct SearchDoc {
     pub audience: Vec<String>,
     /// An attachment's stored object, whose text the indexer extracts.
     pub attachment: Option<AttachmentRef>,
+    /// An imported dataset, whose records the indexer turns into documents
+    /// (each inheriting this one's group, audience and agencies).
+    pub records: Option<RecordsRef>,
+    /// Names of people (当事人 of individuals): matched, like ID numbers, only
+    /// for roles that may look people up; never shown unmasked.
+    pub people: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordsRef {
+    pub import_id: i64,
+    /// A contract table name (`penalty_cases` …).
+    pub table: String,
+    pub location: String,
 }
 
 impl SearchDoc {

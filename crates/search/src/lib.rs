@@ -11,6 +11,7 @@
 //! starts again from the last committed cursor.
 
 mod extract;
+mod records;
 
 use std::path::Path;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -51,6 +52,7 @@ struct Fields {
     body: Field,
     exact: Field,
     id_no: Field,
+    people: Field,
     audience: Field,
     facets: Field,
     agencies: Field,
@@ -75,6 +77,7 @@ fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text),
         exact: b.add_text_field("exact", STRING),
         id_no: b.add_text_field("id_no", STRING),
+        people: b.add_text_field("people", STRING),
         audience: b.add_text_field("audience", STRING),
         facets: b.add_facet_field("facets", FacetOptions::default()),
         agencies: b.add_text_field("agencies", STORED),
@@ -139,8 +142,9 @@ pub struct SearchResults {
     pub per_page: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
-    /// The query looked people up by ID number (the caller audits it).
-    pub id_number_search: bool,
+    /// Personal data (an ID number or a person's name) matched: the caller
+    /// audits it as a view of personal data.
+    pub personal_data_matched: bool,
 }
 
 pub const PER_PAGE: usize = 20;
@@ -227,6 +231,9 @@ impl SearchIndex {
         for x in d.id_numbers.iter().filter(|x| !x.is_empty()) {
             doc.add_text(f.id_no, x.trim().to_ascii_uppercase());
         }
+        for x in d.people.iter().filter(|x| !x.trim().is_empty()) {
+            doc.add_text(f.people, x.trim());
+        }
         for a in &d.audience {
             doc.add_text(f.audience, a);
         }
@@ -267,6 +274,14 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(self.f.group, g));
         }
         for d in docs {
+            if let Some(r) = &d.records {
+                for rec in self.record_docs(d, r).await {
+                    if let Err(e) = writer.add_document(self.document(&rec, "")) {
+                        tracing::error!(key = %rec.key, error = %e, "record not indexed");
+                    }
+                }
+                continue;
+            }
             let text = match (&d.attachment, &self.objects) {
                 (Some(a), Some(o)) => match o.get(&a.location).await {
                     Ok(bytes) => extract::text(&a.file_name, &a.content_type, &bytes),
@@ -281,6 +296,38 @@ impl SearchIndex {
                 tracing::error!(key = %d.key, error = %e, "document not indexed");
             }
         }
+    }
+
+    /// The records of an imported dataset as documents: numbers, plates and
+    /// officers' certificates exact; people's names and ID numbers only in
+    /// the restricted fields, shown masked.
+    async fn record_docs(
+        &self,
+        parent: &SearchDoc,
+        r: &xingjian_domain::search::RecordsRef,
+    ) -> Vec<SearchDoc> {
+        let (Some(objects), Some(table)) =
+            (&self.objects, xingjian_records::Table::from_name(&r.table))
+        else {
+            return Vec::new();
+        };
+        let rows = match objects.get(&r.location).await {
+            Ok(bytes) => xingjian_datasets::records(table, bytes),
+            Err(e) => {
+                tracing::warn!(location = %r.location, error = %e, "dataset not readable for search");
+                return Vec::new();
+            }
+        };
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(location = %r.location, error = %e, "dataset not readable for search");
+                return Vec::new();
+            }
+        };
+        rows.into_iter()
+            .map(|(row, fields)| records::document(parent, r, table, row, &fields))
+            .collect()
     }
 
     /// Index documents directly (the benchmark), committing once.
@@ -379,8 +426,11 @@ impl SearchIndex {
         if words.is_empty() && !filtered {
             return Ok(out);
         }
-        // What the words match: the text, exact keys, and ID numbers for those allowed.
+        // What the words match: the text, exact keys, and — for those allowed —
+        // ID numbers and people's names.
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut personal: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let may_look_up_people = may_search_id_numbers(actor.role);
         if words.is_empty() {
             should.push((Occur::Should, Box::new(AllQuery)));
         } else {
@@ -405,17 +455,25 @@ impl SearchIndex {
                         )),
                     ));
                 }
-                if looks_like_id_number(t) && may_search_id_numbers(actor.role) {
-                    out.id_number_search = true;
-                    should.push((
+                if may_look_up_people {
+                    let field = if looks_like_id_number(t) {
+                        f.id_no
+                    } else {
+                        f.people
+                    };
+                    personal.push((
                         Occur::Should,
                         Box::new(TermQuery::new(
-                            Term::from_field_text(f.id_no, &t.to_ascii_uppercase()),
+                            Term::from_field_text(field, &t.trim().to_ascii_uppercase()),
                             IndexRecordOption::Basic,
                         )),
                     ));
                 }
             }
+        }
+        let personal = (!personal.is_empty()).then(|| BooleanQuery::new(personal));
+        if let Some(p) = &personal {
+            should.push((Occur::Should, Box::new(p.clone())));
         }
         let matcher = BooleanQuery::new(should);
         // Who may see: one of the actor's audience tokens, or nothing.
@@ -486,6 +544,13 @@ impl SearchIndex {
                 .collect()
         };
         out.total = searcher.search(&query, &Count)?;
+        if let Some(p) = personal {
+            let q = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(p) as Box<dyn Query>),
+                (Occur::Must, scoped[1].1.box_clone()),
+            ]);
+            out.personal_data_matched = searcher.search(&q, &Count)? > 0;
+        }
         // Facets over the scoped matches, before the facet filters, so that
         // choosing one still shows the others.
         let mut fc = FacetCollector::for_field("facets");
@@ -687,9 +752,9 @@ mod tests {
         };
         let r = idx.search(&actor(Role::Prosecutor, None), &q).unwrap();
         assert_eq!(r.total, 1);
-        assert!(r.id_number_search);
+        assert!(r.personal_data_matched);
         let r = idx.search(&actor(Role::Clerk, None), &q).unwrap();
         assert_eq!(r.total, 0, "a clerk cannot look people up by ID number");
-        assert!(!r.id_number_search);
+        assert!(!r.personal_data_matched);
     }
 }

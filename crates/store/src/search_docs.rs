@@ -9,11 +9,11 @@ use crate::sql::Sql;
 use crate::{SystemStore, scope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use xingjian_domain::search::{AttachmentRef, DocKind, SearchDoc, exact_key};
+use xingjian_domain::search::{AttachmentRef, DocKind, RecordsRef, SearchDoc, exact_key};
 use xingjian_domain::{Actor, AgencyId, Role, UserId};
 
 /// Audit entities whose changes rebuild documents.
-pub const INDEXED_ENTITIES: [&str; 14] = [
+pub const INDEXED_ENTITIES: [&str; 15] = [
     "clue",
     "field_visit",
     "case",
@@ -28,6 +28,7 @@ pub const INDEXED_ENTITIES: [&str; 14] = [
     "task",
     "inquiry",
     "agency",
+    "import",
 ];
 
 /// A change to follow: the audit entry's id and what it touched.
@@ -151,6 +152,7 @@ impl SystemStore<'_> {
             ("agreement", "agreements"),
             ("exchange", "exchanges"),
             ("campaign", "campaigns"),
+            ("import", "import_files"),
         ] {
             let rows = Sql::new(&format!("SELECT id FROM {table} ORDER BY id"))
                 .fetch_all(self.store.db.pool())
@@ -238,6 +240,7 @@ impl SystemStore<'_> {
             "agreement" => self.agreement_docs(&viewers, id).await?,
             "exchange" => self.exchange_docs(&viewers, id).await?,
             "campaign" => self.campaign_docs(&viewers, id).await?,
+            "import" => self.dataset_docs(&viewers, id).await?,
             "task" => {
                 let mut q = Sql::new("SELECT campaign_id FROM tasks WHERE id = ");
                 q.bind(id);
@@ -276,9 +279,10 @@ impl SystemStore<'_> {
                 body: join(&[
                     &text(&r, "content"),
                     source,
-                    &text(&r, "party"),
                     &text(&r, "disposition_reason"),
                 ]),
+                // The party's name is personal data: restricted lookup only.
+                people: vec![text(&r, "party")],
                 exact: vec![exact_key(&text(&r, "plate"))],
                 agencies: vec![text(&r, "agency_name")],
                 date: day(&either(when, text(&r, "created_at"))),
@@ -670,6 +674,45 @@ impl SystemStore<'_> {
                 .await?,
             ..SearchDoc::of(DocKind::Campaign, id, format!("/campaigns/{id}"))
         }])
+    }
+
+    /// The datasets of import `id`, whose records the indexer reads. Their
+    /// audience is the datasets scope's (records of one agency reach its
+    /// liaisons; a multi-agency file stays internal).
+    async fn dataset_docs(&self, v: &Viewers, id: i64) -> StoreResult<Vec<SearchDoc>> {
+        let mut q = Sql::new(
+            "SELECT d.id, d.table_name, d.location, d.created_at, a.name AS agency_name FROM datasets d \
+             LEFT JOIN agencies a ON a.id = d.agency_id WHERE d.import_file_id = ",
+        );
+        q.bind(id).push(" ORDER BY d.id");
+        let mut out = Vec::new();
+        for r in self.rows(q).await? {
+            let dataset: String = r.try_get("id")?;
+            let mut audience = Vec::new();
+            for (token, a) in &v.0 {
+                let mut q = Sql::new("SELECT COUNT(*) AS n FROM datasets d WHERE d.id = ");
+                q.bind(dataset.as_str()).push(" AND (");
+                q.append(scope::datasets(a, "d")).push(")");
+                let n: i64 = q.fetch_one(self.store.db.pool()).await?.try_get("n")?;
+                if n > 0 {
+                    audience.push(token.clone());
+                }
+            }
+            out.push(SearchDoc {
+                key: format!("dataset:{dataset}"),
+                group: format!("import:{id}"),
+                agencies: vec![text(&r, "agency_name")],
+                date: day(&text(&r, "created_at")),
+                audience,
+                records: Some(RecordsRef {
+                    import_id: id,
+                    table: text(&r, "table_name"),
+                    location: text(&r, "location"),
+                }),
+                ..SearchDoc::of(DocKind::Record, 0, format!("/imports/{id}"))
+            });
+        }
+        Ok(out)
     }
 
     /// The attachments of `owner` `owner_id`, for their text.

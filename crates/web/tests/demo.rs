@@ -195,6 +195,40 @@ both!(the_demo_office_as_its_users_see_it, |backend| async move {
     .await; // 超限检测站
     assert!(html.contains("线索移送"), "its own exchange: {html}");
 
+    // Enforcement records: by case number (any brackets), and by a party's
+    // name only for a prosecutor — shown masked, the lookup audited.
+    let by_number = "/search?q=%E4%B8%8A%E4%BA%A4%E8%BF%90%E7%BD%9A(2022)117%E5%8F%B7"; // 上交运罚(2022)117号
+    let html = page(&p, by_number).await;
+    assert!(
+        html.contains("执法记录") && html.contains("卷宗评查"),
+        "{html}"
+    );
+    assert!(page(&ga, by_number).await.contains("共 0 条结果"));
+    let by_name = "/search?q=%E9%A9%AC%E6%9F%90%E5%86%9B"; // 马某军
+    let html = page(&p, by_name).await;
+    assert!(
+        html.contains("执法记录")
+            && html.contains("当事人：<b>马</b>**")
+            && !html.contains("马某军</"),
+        "{html}"
+    );
+    let audited = |pool: sqlx::AnyPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'personal_data.search'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(audited(app.store.db().pool().clone()).await, 1);
+    let clerk = app.login("clerk").await;
+    let html = page(&clerk, by_name).await;
+    assert!(
+        !html.contains("执法记录"),
+        "a clerk cannot look people up: {html}"
+    );
+    assert_eq!(audited(app.store.db().pool().clone()).await, 1);
+
     // The police liaison sees neither findings nor the transport bureau's recommendation.
     let g = app.login("liaison.ga").await;
     assert_eq!(g.get("/findings").await.status(), 403);

@@ -82,13 +82,13 @@ async fn search(
             tracing::error!(error = %e, "search failed");
             WebError::Internal("search")
         })?;
-        if r.id_number_search {
+        if r.personal_data_matched {
             state
                 .store
                 .as_actor(who.actor(), &who.req)
                 .audit(
                     AuditEntry::new("personal_data.search", "search", None, Outcome::Ok)
-                        .detail(format!("按证件号码检索，命中 {} 条", r.total)),
+                        .detail(format!("按证件号码或姓名检索：{}", q.q.trim())),
                 )
                 .await?;
         }
