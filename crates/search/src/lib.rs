@@ -517,33 +517,33 @@ impl SearchIndex {
                 ));
             }
         }
+        let narrowed = filters.len() > scoped.len();
         let query = BooleanQuery::new(filters);
         let searcher = self.reader.searcher();
         let offset = (page - 1) * PER_PAGE;
-        let addresses: Vec<DocAddress> = if q.sort == "date" {
-            searcher
-                .search(
-                    &query,
-                    &TopDocs::with_limit(PER_PAGE)
-                        .and_offset(offset)
-                        .order_by_fast_field::<i64>("date", Order::Desc),
-                )?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect()
-        } else {
-            searcher
-                .search(
-                    &query,
-                    &TopDocs::with_limit(PER_PAGE)
-                        .and_offset(offset)
-                        .order_by_score(),
-                )?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect()
+        let facet_collector = || {
+            let mut fc = FacetCollector::for_field("facets");
+            for root in ["/kind", "/agency", "/dimension", "/year"] {
+                fc.add_facet(root);
+            }
+            fc
         };
-        out.total = searcher.search(&query, &Count)?;
+        // One pass collects the page, the count and (unless a facet filter
+        // narrows the query) the facets; facets are counted over the scoped
+        // matches before the facet filters, so choosing one still shows the others.
+        let facets = (!narrowed).then(facet_collector);
+        let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
+        let (addresses, total, counts) = if q.sort == "date" {
+            collect(
+                &searcher,
+                &query,
+                top.order_by_fast_field::<i64>("date", Order::Desc),
+                facets,
+            )?
+        } else {
+            collect(&searcher, &query, top.order_by_score(), facets)?
+        };
+        out.total = total;
         if let Some(p) = personal {
             let q = BooleanQuery::new(vec![
                 (Occur::Must, Box::new(p) as Box<dyn Query>),
@@ -551,13 +551,10 @@ impl SearchIndex {
             ]);
             out.personal_data_matched = searcher.search(&q, &Count)? > 0;
         }
-        // Facets over the scoped matches, before the facet filters, so that
-        // choosing one still shows the others.
-        let mut fc = FacetCollector::for_field("facets");
-        for root in ["/kind", "/agency", "/dimension", "/year"] {
-            fc.add_facet(root);
-        }
-        let counts = searcher.search(&BooleanQuery::new(scoped), &fc)?;
+        let counts = match counts {
+            Some(c) => c,
+            None => searcher.search(&BooleanQuery::new(scoped), &facet_collector())?,
+        };
         let leaf = |facet: &Facet| {
             facet
                 .to_path()
@@ -599,12 +596,12 @@ impl SearchIndex {
                     .to_owned()
             };
             let kind = text(f.kind);
-            let mut snippet = body_snippets.snippet_from_doc(&doc).to_html();
+            let mut snippet = snippet_html(&body_snippets.snippet_from_doc(&doc));
             if snippet.is_empty() {
                 let body = text(f.body);
                 snippet = escape(&body.chars().take(120).collect::<String>());
             }
-            let title_html = title_snippets.snippet_from_doc(&doc).to_html();
+            let title_html = snippet_html(&title_snippets.snippet_from_doc(&doc));
             let date = doc
                 .get_first(f.date)
                 .and_then(|v| v.as_i64())
@@ -628,6 +625,71 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+type Collected = (
+    Vec<DocAddress>,
+    usize,
+    Option<tantivy::collector::FacetCounts>,
+);
+
+/// The page of addresses, the count and optionally the facets, in one pass.
+fn collect<C, S>(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: Option<FacetCollector>,
+) -> SearchResult<Collected>
+where
+    C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
+{
+    Ok(match facets {
+        Some(fc) => {
+            let (page, (n, counts)) = searcher.search(query, &(top, (Count, fc)))?;
+            (page.into_iter().map(|(_, a)| a).collect(), n, Some(counts))
+        }
+        None => {
+            let (page, n) = searcher.search(query, &(top, Count))?;
+            (page.into_iter().map(|(_, a)| a).collect(), n, None)
+        }
+    })
+}
+
+/// A snippet as escaped HTML with `<b>` marks. tantivy's own `to_html`
+/// panics on the inverted ranges that overlapping jieba tokens can produce
+/// at a fragment's edge; here bad ranges are dropped and overlaps merged.
+fn snippet_html(s: &tantivy::snippet::Snippet) -> String {
+    let text = s.fragment();
+    let mut ranges: Vec<std::ops::Range<usize>> = s
+        .highlighted()
+        .iter()
+        .filter(|r| {
+            r.start < r.end
+                && r.end <= text.len()
+                && text.is_char_boundary(r.start)
+                && text.is_char_boundary(r.end)
+        })
+        .cloned()
+        .collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut html = String::new();
+    let mut at = 0;
+    for r in merged {
+        html.push_str(&escape(&text[at..r.start]));
+        html.push_str("<b>");
+        html.push_str(&escape(&text[r.clone()]));
+        html.push_str("</b>");
+        at = r.end;
+    }
+    html.push_str(&escape(&text[at..]));
+    html
 }
 
 /// HTML-escape text shown without highlighting.
