@@ -168,7 +168,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("prosecutor", who(Role::Prosecutor, None)),
         ("liaison", who(Role::Liaison, Some(7))),
     ] {
-        for terms in [1, 2, 3, 0] {
+        for (terms, no_facets) in [
+            (1, false),
+            (2, false),
+            (3, false),
+            (0, false),
+            (1, true),
+            (3, true),
+        ] {
             let mut times = Vec::new();
             let mut hits = 0usize;
             for k in 0..300 {
@@ -195,10 +202,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 hits += r.total;
             }
-            let name = if terms == 0 {
-                "plate".to_owned()
-            } else {
-                format!("{terms}-term")
+            let name = match (terms, no_facets) {
+                (0, _) => "plate".to_owned(),
+                (t, false) => format!("{t}-term"),
+                (t, true) => format!("{t}-term, no facets"),
             };
             let mean = hits / times.len();
             println!(

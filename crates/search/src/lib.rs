@@ -15,7 +15,9 @@ mod records;
 
 use std::path::Path;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
@@ -111,6 +113,9 @@ pub struct SearchQuery {
     /// `relevance` (default) or `date` (newest first).
     #[serde(default)]
     pub sort: String,
+    /// Skip the facet counts (callers that only want hits).
+    #[serde(default)]
+    pub no_facets: bool,
     pub page: Option<usize>,
 }
 
@@ -409,6 +414,56 @@ impl SearchIndex {
         Ok(self.len())
     }
 
+    /// Every word of `words` (jieba's segmentation, punctuation dropped) in
+    /// the title or the body: plain term queries, no phrases (jieba's
+    /// sub-words would make phrase queries over positions, far slower).
+    fn words_query(&self, words: &str) -> Option<Box<dyn Query>> {
+        use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+        let mut analyzer =
+            TextAnalyzer::from(tantivy_jieba::JiebaTokenizer::with_search_mode(false));
+        let mut tokens: Vec<String> = Vec::new();
+        let mut stream = analyzer.token_stream(words);
+        while stream.advance() {
+            let t = stream.token().text.trim().to_lowercase();
+            if t.chars().any(char::is_alphanumeric) && !tokens.contains(&t) {
+                tokens.push(t);
+            }
+        }
+        if tokens.is_empty() {
+            return None;
+        }
+        let f = self.f;
+        let each: Vec<(Occur, Box<dyn Query>)> = tokens
+            .iter()
+            .map(|t| {
+                let either: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(f.title, t),
+                                IndexRecordOption::WithFreqs,
+                            )),
+                            2.0,
+                        )),
+                    ),
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.body, t),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    ),
+                ];
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(each)))
+    }
+
     /// Search as `actor`: only documents whose audience includes one of the
     /// actor's tokens can match, whatever the words.
     pub fn search(&self, actor: &Actor, q: &SearchQuery) -> SearchResult<SearchResults> {
@@ -434,11 +489,9 @@ impl SearchIndex {
         if words.is_empty() {
             should.push((Occur::Should, Box::new(AllQuery)));
         } else {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.body]);
-            parser.set_conjunction_by_default();
-            parser.set_field_boost(f.title, 2.0);
-            let (text, _errors) = parser.parse_query_lenient(words);
-            should.push((Occur::Should, text));
+            if let Some(text) = self.words_query(words) {
+                should.push((Occur::Should, text));
+            }
             let mut terms: Vec<&str> = words.split_whitespace().collect();
             terms.push(words);
             for t in terms {
@@ -492,6 +545,8 @@ impl SearchIndex {
                 })
                 .collect(),
         );
+        // The audience restricts, it does not rank: a constant score of 0.
+        let access = ConstScoreQuery::new(Box::new(access), 0.0);
         let scoped: Vec<(Occur, Box<dyn Query>)> = vec![
             (Occur::Must, Box::new(matcher)),
             (Occur::Must, Box::new(access)),
@@ -531,7 +586,7 @@ impl SearchIndex {
         // One pass collects the page, the count and (unless a facet filter
         // narrows the query) the facets; facets are counted over the scoped
         // matches before the facet filters, so choosing one still shows the others.
-        let facets = (!narrowed).then(facet_collector);
+        let facets = (!narrowed && !q.no_facets).then(facet_collector);
         let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
         let (addresses, total, counts) = if q.sort == "date" {
             collect(
@@ -553,6 +608,7 @@ impl SearchIndex {
         }
         let counts = match counts {
             Some(c) => c,
+            None if q.no_facets => tantivy::collector::FacetCounts::default(),
             None => searcher.search(&BooleanQuery::new(scoped), &facet_collector())?,
         };
         let leaf = |facet: &Facet| {
