@@ -492,8 +492,12 @@ impl SearchIndex {
             if let Some(text) = self.words_query(words) {
                 should.push((Occur::Should, text));
             }
+            // Each word, and the whole input when it has several (a case
+            // number typed with spaces).
             let mut terms: Vec<&str> = words.split_whitespace().collect();
-            terms.push(words);
+            if terms.len() > 1 {
+                terms.push(words);
+            }
             for t in terms {
                 let k = exact_key(t);
                 if !k.is_empty() {

@@ -206,15 +206,16 @@ impl SystemStore<'_> {
         viewers: &Viewers,
         table: &str,
         alias: &str,
-        id: i64,
+        id: impl Into<crate::sql::Arg>,
         scope: &(dyn Fn(&Actor, &str) -> Sql + Sync),
     ) -> StoreResult<Vec<String>> {
+        let id: crate::sql::Arg = id.into();
         let mut out = Vec::new();
         for (token, a) in &viewers.0 {
             let mut q = Sql::new(&format!(
                 "SELECT COUNT(*) AS n FROM {table} {alias} WHERE {alias}.id = "
             ));
-            q.bind(id).push(" AND (");
+            q.bind(id.clone()).push(" AND (");
             q.append(scope(a, alias)).push(")");
             let n: i64 = q.fetch_one(self.store.db.pool()).await?.try_get("n")?;
             if n > 0 {
@@ -688,16 +689,9 @@ impl SystemStore<'_> {
         let mut out = Vec::new();
         for r in self.rows(q).await? {
             let dataset: String = r.try_get("id")?;
-            let mut audience = Vec::new();
-            for (token, a) in &v.0 {
-                let mut q = Sql::new("SELECT COUNT(*) AS n FROM datasets d WHERE d.id = ");
-                q.bind(dataset.as_str()).push(" AND (");
-                q.append(scope::datasets(a, "d")).push(")");
-                let n: i64 = q.fetch_one(self.store.db.pool()).await?.try_get("n")?;
-                if n > 0 {
-                    audience.push(token.clone());
-                }
-            }
+            let audience = self
+                .audience(v, "datasets", "d", dataset.as_str(), &scope::datasets)
+                .await?;
             out.push(SearchDoc {
                 key: format!("dataset:{dataset}"),
                 group: format!("import:{id}"),
