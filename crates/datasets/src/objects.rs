@@ -69,6 +69,20 @@ impl Objects {
             .map_err(|e| format!("读取 {path} 失败：{e}"))
     }
 
+    /// Every object: its path and size, in path order.
+    pub async fn list(&self) -> Result<Vec<(String, u64)>, String> {
+        use futures_util::TryStreamExt;
+        let mut out: Vec<(String, u64)> = self
+            .store
+            .list(None)
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await
+            .map_err(|e| format!("无法列出数据集目录：{e}"))?;
+        out.sort();
+        Ok(out)
+    }
+
     pub async fn exists(&self, path: &str) -> bool {
         self.store.head(&Path::from(path)).await.is_ok()
     }

@@ -110,47 +110,31 @@ impl<'a> Who<'a> {
     }
 }
 
-/// Append one row, inside the caller's transaction when there is one.
+/// Append one row to the chain, inside the caller's transaction when there is one.
 pub(crate) async fn write(
     conn: &mut AnyConnection,
     who: &Who<'_>,
     ctx: &RequestCtx,
     e: &AuditEntry,
 ) -> StoreResult<()> {
-    let mut q = Sql::new(
-        "INSERT INTO audit_log (at, actor_user_id, actor_username, actor_role, ip, request_id, \
-         action, entity, entity_id, agency_id, outcome, detail, before_json, after_json) VALUES (",
-    );
-    q.bind(time::fmt(time::now_utc()))
-        .push(", ")
-        .bind(who.user_id)
-        .push(", ")
-        .bind(who.username)
-        .push(", ")
-        .bind(who.role)
-        .push(", ")
-        .bind(ctx.ip.clone())
-        .push(", ")
-        .bind(ctx.request_id.clone())
-        .push(", ")
-        .bind(e.action.as_str())
-        .push(", ")
-        .bind(e.entity.as_str())
-        .push(", ")
-        .bind(e.entity_id.clone())
-        .push(", ")
-        .bind(e.agency_id)
-        .push(", ")
-        .bind(e.outcome.code())
-        .push(", ")
-        .bind(e.detail.clone())
-        .push(", ")
-        .bind(e.before.as_ref().map(|v| v.to_string()))
-        .push(", ")
-        .bind(e.after.as_ref().map(|v| v.to_string()))
-        .push(")");
-    q.execute(conn).await?;
-    Ok(())
+    let link = crate::audit_chain::Link {
+        seq: 0,
+        at: time::fmt(time::now_utc()),
+        actor_user_id: who.user_id,
+        actor_username: who.username.map(str::to_owned),
+        actor_role: who.role.map(str::to_owned),
+        ip: ctx.ip.clone(),
+        request_id: ctx.request_id.clone(),
+        action: e.action.clone(),
+        entity: e.entity.clone(),
+        entity_id: e.entity_id.clone(),
+        agency_id: e.agency_id,
+        outcome: e.outcome.code().to_owned(),
+        detail: e.detail.clone(),
+        before_json: e.before.as_ref().map(|v| v.to_string()),
+        after_json: e.after.as_ref().map(|v| v.to_string()),
+    };
+    crate::audit_chain::append(conn, link).await
 }
 
 /// An audit row as read back.

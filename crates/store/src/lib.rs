@@ -12,7 +12,9 @@
 mod agencies;
 mod agreements;
 mod audit;
+mod audit_chain;
 mod auth;
+mod backup;
 mod campaigns;
 mod cases;
 mod clues;
@@ -42,7 +44,9 @@ mod users;
 pub use agencies::AgencyFilter;
 pub use agreements::{Agreement, AgreementInput, Fulfilment, Obligation, ObligationInput};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, HistoryEntry, Outcome};
+pub use audit_chain::{ChainHead, ChainProblem, ChainReport, GENESIS};
 pub use auth::{LoginFailure, LoginOutcome, LoginPolicy, SessionInfo, SessionPolicy};
+pub use backup::{Backup, Column, Restore, TableSchema};
 pub use campaigns::{Campaign, CampaignInput, CampaignMember, Task, TaskFilter, TaskInput};
 pub use cases::{
     CaseDetail, CaseEvent, CaseFilter, EVIDENCE_KINDS, Evidence, EvidenceInput, Inquiry,

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recommendations",
         include_str!("../migrations/0007_recommendations.sql"),
     ),
+    (
+        8,
+        "audit_chain",
+        include_str!("../migrations/0008_audit_chain.sql"),
+    ),
 ];
 
 /// What a migration run did.
@@ -79,6 +84,12 @@ fn checksum(sql: &str) -> String {
 impl Db {
     /// Bring the schema up to date, or refuse if the database is newer.
     pub async fn migrate(&self) -> StoreResult<MigrationReport> {
+        self.migrate_to(i64::MAX).await
+    }
+
+    /// Apply the migrations up to `last` only (upgrade tests).
+    #[doc(hidden)]
+    pub async fn migrate_to(&self, last: i64) -> StoreResult<MigrationReport> {
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS schema_migrations (\
              version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
@@ -109,13 +120,16 @@ impl Db {
         }
         let mut applied = Vec::new();
         for (version, name, sql) in MIGRATIONS {
-            if applied_versions.contains(version) {
+            if applied_versions.contains(version) || *version > last {
                 continue;
             }
             let mut tx = self.pool().begin().await?;
             sqlx::raw_sql(&render(sql, self.backend()))
                 .execute(&mut *tx)
                 .await?;
+            if *version == crate::audit_chain::MIGRATION {
+                crate::audit_chain::chain_existing(&mut tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
             )

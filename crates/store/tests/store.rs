@@ -118,6 +118,154 @@ both!(
     }
 );
 
+/// Lift the append-only triggers, as someone with the database's owner
+/// account could, to tamper by hand.
+async fn lift_triggers(db: &xingjian_store::Db) {
+    let sql = match db.backend() {
+        xingjian_store::Backend::Sqlite => {
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+        }
+        xingjian_store::Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    };
+    db.execute_raw(sql).await.unwrap();
+}
+
+fn codes(r: &xingjian_store::ChainReport) -> Vec<(&'static str, Option<i64>)> {
+    r.problems.iter().map(|p| (p.code, p.seq)).collect()
+}
+
+both!(
+    the_audit_chain_names_every_tampered_entry,
+    |backend| async move {
+        let (t, store) = seeded(backend).await;
+        let ctx = RequestCtx::cli();
+        // Concurrent writers are chained one at a time, without gaps.
+        let mut writers = Vec::new();
+        for i in 0..16 {
+            let store = store.clone();
+            writers.push(tokio::spawn(async move {
+                let ctx = RequestCtx::cli();
+                store
+                    .system(&ctx)
+                    .audit(xingjian_store::AuditEntry::new(
+                        "test.concurrent",
+                        "test",
+                        Some(i.to_string()),
+                        xingjian_store::Outcome::Ok,
+                    ))
+                    .await
+                    .unwrap();
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let sys = store.system(&ctx);
+        let r = sys.verify_audit(None).await.unwrap();
+        assert!(r.intact(), "{:?}", r.problems);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        assert!(n >= 21, "{n}");
+        assert_eq!((r.entries, r.head.seq), (n, n));
+        let head = sys.audit_head().await.unwrap();
+        assert!(
+            sys.verify_audit(Some((head.seq, head.hash.clone())))
+                .await
+                .unwrap()
+                .intact()
+        );
+
+        lift_triggers(&t.db).await;
+        let raw = |sql: &str| {
+            let db = t.db.clone();
+            let sql = sql.to_owned();
+            async move { db.execute_raw(&sql).await.unwrap() }
+        };
+        raw("UPDATE audit_log SET detail = '改过' WHERE seq = 3").await;
+        raw("DELETE FROM audit_log WHERE seq = 5").await;
+        // Entries 7 and 8 change places.
+        raw("UPDATE audit_log SET seq = -8 WHERE seq = 8").await;
+        raw("UPDATE audit_log SET seq = 8 WHERE seq = 7").await;
+        raw("UPDATE audit_log SET seq = 7 WHERE seq = -8").await;
+        raw(&format!("DELETE FROM audit_log WHERE seq = {n}")).await;
+        raw("INSERT INTO audit_log (at, action, entity, outcome) VALUES ('2026-01-01T00:00:00.000000Z', 'x.y', 'x', 'ok')").await;
+        let r = sys
+            .verify_audit(Some((head.seq, head.hash.clone())))
+            .await
+            .unwrap();
+        let found = codes(&r);
+        for expected in [
+            ("edited", Some(3)),
+            ("missing", Some(5)),
+            ("edited", Some(7)),
+            ("edited", Some(8)),
+            ("relinked", Some(9)),
+            ("truncated", Some(n)),
+            ("anchor_mismatch", Some(n)),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} in {found:?}");
+        }
+        assert!(found.iter().any(|(c, _)| *c == "unchained"), "{found:?}");
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.code == "edited" && p.seq == Some(3) && p.message.contains("被修改")),
+            "{:?}",
+            r.problems
+        );
+        // Nothing else is blamed: entry 4, 6 and 10 are intact.
+        assert!(
+            !found.iter().any(|(_, s)| matches!(s, Some(4 | 6 | 10))),
+            "{found:?}"
+        );
+        t.cleanup().await;
+    }
+);
+
+both!(
+    entries_older_than_the_chain_are_chained_by_the_upgrade,
+    |backend| async move {
+        let t = TestDb::new_unmigrated(backend).await;
+        t.db.migrate_to(7).await.unwrap();
+        for i in 0..3 {
+            t.db.execute_raw(&format!(
+                "INSERT INTO audit_log (at, action, entity, entity_id, outcome) \
+                 VALUES ('2023-0{}-01T00:00:00.000000Z', 'agency.create', 'agency', '{i}', 'ok')",
+                i + 1
+            ))
+            .await
+            .unwrap();
+        }
+        t.db.migrate().await.unwrap();
+        let store = Store::new(t.db.clone());
+        let ctx = RequestCtx::cli();
+        let r = store.system(&ctx).verify_audit(None).await.unwrap();
+        assert!(r.intact(), "{:?}", r.problems);
+        assert_eq!((r.entries, r.head.seq), (3, 3));
+        // New entries continue the chain; the old ones are now append-only too.
+        store
+            .system(&ctx)
+            .audit(xingjian_store::AuditEntry::new(
+                "test.after",
+                "test",
+                None,
+                xingjian_store::Outcome::Ok,
+            ))
+            .await
+            .unwrap();
+        let r = store.system(&ctx).verify_audit(None).await.unwrap();
+        assert!(r.intact() && r.entries == 4, "{:?}", r.problems);
+        assert!(
+            t.db.execute_raw("UPDATE audit_log SET detail = 'x' WHERE seq = 1")
+                .await
+                .is_err()
+        );
+        t.cleanup().await;
+    }
+);
+
 both!(a_liaison_sees_only_its_agency, |backend| async move {
     let (t, store) = seeded(backend).await;
     let ctx = RequestCtx::default();

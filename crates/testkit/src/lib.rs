@@ -25,6 +25,13 @@ pub struct TestDb {
 impl TestDb {
     /// A fresh, migrated database on `backend`.
     pub async fn new(backend: Backend) -> Self {
+        let t = Self::new_unmigrated(backend).await;
+        t.db.migrate().await.expect("migrate");
+        t
+    }
+
+    /// A fresh, empty database on `backend` (no schema).
+    pub async fn new_unmigrated(backend: Backend) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let (url, pg_name) = match backend {
             Backend::Sqlite => (xingjian_store::sqlite_url_for(dir.path()), None),
@@ -50,7 +57,6 @@ impl TestDb {
             }
         };
         let db = Db::connect(&url).await.expect("connect");
-        db.migrate().await.expect("migrate");
         Self {
             db,
             url,
