@@ -67,6 +67,17 @@ pub struct Config {
     pub demo_password: Option<Secret>,
     pub session: SessionConfig,
     pub security: SecurityConfig,
+    /// Serve HTTPS directly (otherwise plain HTTP, e.g. behind a reverse proxy).
+    pub tls: Option<TlsConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain, the server's certificate first.
+    pub cert_file: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,6 +96,8 @@ pub struct SecurityConfig {
     pub trust_forwarded_for: bool,
     pub login_max_failures_per_account: i64,
     pub login_max_failures_per_address: i64,
+    /// Bearer token for Prometheus to read `/metrics` (administrators always may).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -114,6 +127,7 @@ impl Default for Config {
             demo_password: None,
             session: SessionConfig::default(),
             security: SecurityConfig::default(),
+            tls: None,
         }
     }
 }
@@ -134,6 +148,7 @@ impl Default for SecurityConfig {
             trust_forwarded_for: false,
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 20,
+            metrics_token: None,
         }
     }
 }

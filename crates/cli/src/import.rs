@@ -155,7 +155,7 @@ pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
         };
         if let (Some(out), Some(report)) = (&args.report, report) {
             let bytes = report_xlsx(report).context("生成导入报告失败")?;
-            std::fs::write(out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            crate::ops::write_atomically(out, &bytes)?;
             println!("  导入报告已保存：{}", out.display());
         }
     }

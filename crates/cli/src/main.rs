@@ -2,6 +2,7 @@
 
 mod config;
 mod import;
+mod ops;
 mod screen;
 
 use anyhow::{Context, Result, bail};
@@ -118,6 +119,24 @@ enum Command {
     },
     /// Check the configuration and print it (secrets hidden).
     CheckConfig,
+    /// Write a consistent backup of the database, the datasets and the stored
+    /// files into one archive, while the application keeps running.
+    Backup {
+        /// The archive to write (.zip); written under a temporary name and
+        /// renamed when complete.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data directory or database.
+    Restore {
+        /// The archive written by `xingjian backup`.
+        file: PathBuf,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Write the bulletin item (简报) for a period as DOCX, its figures computed from the data.
     Bulletin {
         /// The demo office's issue as in the seed: 上街信息 第73期, 中共上街区委办公室,
@@ -145,6 +164,27 @@ enum Command {
         issuer: Option<String>,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the SM3 hash chain and name every edited, deleted, inserted or
+    /// reordered entry; exit status 1 if any.
+    Verify {
+        /// A head recorded earlier (`SEQ:HASH`, as `audit head` prints it) that
+        /// must still be part of the chain.
+        #[arg(long)]
+        anchor: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the chain's head (`SEQ:HASH`) to record somewhere else.
+    Head {
+        /// Print as JSON with the time it was read.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -194,7 +234,9 @@ fn init_logging(format: &str) {
     }
 }
 
-async fn open_store(c: &Config) -> Result<Store> {
+/// Connect to the configured database (creating the data directory for the
+/// embedded default) without migrating it.
+async fn connect_db(c: &Config) -> Result<Db> {
     let url = c.database_url();
     if c.database_url.is_none() {
         std::fs::create_dir_all(&c.data_dir).with_context(|| {
@@ -210,6 +252,11 @@ async fn open_store(c: &Config) -> Result<Store> {
             redact_url(&url)
         )
     })?;
+    Ok(db)
+}
+
+async fn open_store(c: &Config) -> Result<Store> {
+    let db = connect_db(c).await?;
     let report = db.migrate().await?;
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "database migrated");
@@ -378,13 +425,24 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "search index could not catch up"),
     }
+    let tls = match &c.tls {
+        Some(t) => Some(
+            xingjian_web::tls::server_config(&t.cert_file, &t.key_file)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(c.listen)
         .await
         .with_context(|| format!("无法监听 {} / cannot listen on this address", c.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?store.db().backend(), "listening");
     let mut out = std::io::stdout().lock();
-    writeln!(out, "行检 Xingjian 已启动 / listening on http://{addr}/")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    writeln!(
+        out,
+        "行检 Xingjian 已启动 / listening on {scheme}://{addr}/"
+    )?;
     if !logins.is_empty() {
         writeln!(out, "演示账号（仅显示这一次）/ demo logins (shown once):")?;
         for (u, role, pw) in &logins {
@@ -397,10 +455,15 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         store.clone(),
         xingjian_web::WebSettings {
             office_name: c.office_name.clone(),
-            cookie_secure: c.security.cookie_secure,
+            cookie_secure: c.security.cookie_secure || c.tls.is_some(),
             trust_forwarded_for: c.security.trust_forwarded_for,
             focus_areas: c.focus_areas.clone(),
             governance_min_files: c.governance_min_files,
+            metrics_token: c
+                .security
+                .metrics_token
+                .as_ref()
+                .map(|t| t.expose().to_owned()),
         },
     )
     .with_screener(screener)
@@ -414,7 +477,12 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         ))),
         None => None,
     };
-    xingjian_web::serve(listener, state, shutdown_signal()).await?;
+    match &tls {
+        Some(config) => {
+            xingjian_web::serve_tls(listener, config.clone(), state, shutdown_signal()).await?
+        }
+        None => xingjian_web::serve(listener, state, shutdown_signal()).await?,
+    }
     reminders.abort();
     indexer.abort();
     if let Some(m) = mail {
@@ -526,6 +594,17 @@ async fn run(cli: Cli) -> Result<()> {
             screen::run(&store, &c, args).await
         }
         Command::Rules => screen::list(&c).await,
+        Command::Backup { out } => ops::backup(&connect_db(&c).await?, &c, &out).await,
+        Command::Restore { file } => ops::restore(&connect_db(&c).await?, &c, &file).await,
+        Command::Audit { command } => {
+            let store = open_store(&c).await?;
+            match command {
+                AuditCommand::Verify { anchor, json } => {
+                    ops::verify_audit(&store, anchor.as_deref(), json).await
+                }
+                AuditCommand::Head { json } => ops::audit_head(&store, json).await,
+            }
+        }
         Command::DemoData {
             cases,
             out,
@@ -614,7 +693,7 @@ async fn run(cli: Cli) -> Result<()> {
                 ..Default::default()
             };
             let bytes = xingjian_documents::bulletin_docx(&doc)?;
-            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            ops::write_atomically(&out, &bytes)?;
             println!("已写入 {}（{from} 至 {to}）", out.display());
             Ok(())
         }

@@ -1,36 +1,8 @@
 //! The `xingjian` binary as an administrator uses it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn xingjian(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xingjian"));
-    // The binary under test sees no XINGJIAN_* settings of the caller's.
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("XINGJIAN_")) {
-        cmd.env_remove(k);
-    }
-    cmd.args(["--data-dir", dir.to_str().unwrap()])
-        .args(args)
-        .env("XINGJIAN_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{generate, office_with, text, xingjian};
 
 #[test]
 fn migrate_then_manage_accounts() {
@@ -282,48 +254,6 @@ fn import_a_gbk_file_with_a_bad_row_then_its_valid_rows_then_again() {
         "{}",
         text(&o)
     );
-}
-
-/// Synthetic files for `cases` penalty cases, in `dir/gen`.
-fn generate(dir: &std::path::Path, cases: u32) -> std::path::PathBuf {
-    let gen_dir = dir.join("gen");
-    let n = cases.to_string();
-    let o = xingjian(
-        dir,
-        &[
-            "demo-data",
-            "--cases",
-            &n,
-            "--out",
-            gen_dir.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    gen_dir
-}
-
-/// A data directory with an administrator and the given files imported.
-fn office_with(dir: &std::path::Path, from: &std::path::Path, files: &[&str]) {
-    let o = xingjian(
-        dir,
-        &[
-            "user",
-            "add",
-            "--username",
-            "admin",
-            "--name",
-            "管理员",
-            "--role",
-            "admin",
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    for f in files {
-        let o = xingjian(dir, &["import", from.join(f).to_str().unwrap()], None);
-        assert!(o.status.success(), "{f}: {}", text(&o));
-    }
 }
 
 fn read_lines(path: &std::path::Path) -> Vec<Vec<String>> {

@@ -1,0 +1,331 @@
+//! Operations commands: the audit chain, backup and restore.
+
+use crate::config::Config;
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
+use xingjian_datasets::Objects;
+use xingjian_store::{ChainHead, Db, RequestCtx, Store, TableSchema};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+pub async fn verify_audit(store: &Store, anchor: Option<&str>, json: bool) -> Result<()> {
+    let anchor = match anchor {
+        Some(a) => Some(ChainHead::parse_anchor(a).ok_or_else(|| {
+            anyhow!("链头“{a}”应写作 序号:哈希（64 位十六进制），即 `xingjian audit head` 的输出")
+        })?),
+        None => None,
+    };
+    let ctx = RequestCtx::cli();
+    let report = store.system(&ctx).verify_audit(anchor).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.intact() {
+        println!(
+            "审计链完整：{} 条记录，链头 {}:{} / audit chain intact",
+            report.entries, report.head.seq, report.head.hash
+        );
+    } else {
+        println!(
+            "审计链被篡改：发现 {} 处问题（共检查 {} 条记录）/ audit chain broken",
+            report.problems.len(),
+            report.entries
+        );
+        for p in &report.problems {
+            println!("  [{}] {}", p.code, p.message);
+        }
+    }
+    if report.intact() {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "审计链校验未通过 / audit chain verification failed"
+        ))
+    }
+}
+
+pub async fn audit_head(store: &Store, json: bool) -> Result<()> {
+    let head = store.system(&RequestCtx::cli()).audit_head().await?;
+    if json {
+        println!("{}", serde_json::to_string(&head)?);
+    } else {
+        println!("{}:{}", head.seq, head.hash);
+    }
+    Ok(())
+}
+
+// ---- backup and restore -------------------------------------------------
+
+const FORMAT: &str = "xingjian-backup";
+const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    format_version: u32,
+    xingjian_version: String,
+    created_at: String,
+    backend: String,
+    schema_version: i64,
+    /// The audit chain's head in the snapshot (`SEQ:HASH`).
+    audit_head: Option<String>,
+    tables: Vec<TableEntry>,
+    objects: Vec<ObjectEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableEntry {
+    #[serde(flatten)]
+    schema: TableSchema,
+    rows: u64,
+    sha256: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ObjectEntry {
+    path: String,
+    size: u64,
+    sha256: String,
+}
+
+fn hex(d: impl AsRef<[u8]>) -> String {
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn zip_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .large_file(true)
+}
+
+pub async fn backup(db: &Db, c: &Config, out: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let objects = Objects::from_url(&c.objects_url()).map_err(anyhow::Error::msg)?;
+    let partial = out.with_extension("zip.partial");
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("无法写入 {}", partial.display()))?;
+    let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
+
+    // The database first, in one snapshot; then the objects, which are
+    // immutable and written before the rows that refer to them, so every
+    // object the snapshot refers to is listed.
+    let mut snap = db.begin_backup().await?;
+    let schema_version = snap.schema_version().await?;
+    let mut tables = Vec::new();
+    let mut audit_head = None;
+    for t in snap.tables().await? {
+        zip.start_file(format!("db/{}.jsonl", t.name), zip_options())?;
+        let mut w = Hashing {
+            inner: &mut zip,
+            hash: Sha256::new(),
+        };
+        let rows = snap
+            .each_row(&t, |values| {
+                if t.name == "audit_head" {
+                    audit_head = Some(format!(
+                        "{}:{}",
+                        values[1],
+                        values[2].as_str().unwrap_or("")
+                    ));
+                }
+                serde_json::to_writer(&mut w, &values)
+                    .and_then(|()| w.write_all(b"\n").map_err(serde_json::Error::io))
+                    .map_err(|e| xingjian_store::StoreError::Internal(e.to_string()))
+            })
+            .await?;
+        let sha256 = hex(w.hash.finalize());
+        tables.push(TableEntry {
+            schema: t,
+            rows,
+            sha256,
+        });
+    }
+    snap.finish().await?;
+
+    let mut listed = Vec::new();
+    for (path, size) in objects.list().await.map_err(anyhow::Error::msg)? {
+        let bytes = objects.get(&path).await.map_err(anyhow::Error::msg)?;
+        zip.start_file(format!("objects/{path}"), zip_options())?;
+        zip.write_all(&bytes)?;
+        listed.push(ObjectEntry {
+            path,
+            size,
+            sha256: hex(Sha256::digest(&bytes)),
+        });
+    }
+
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        xingjian_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: xingjian_store::now_utc().to_rfc3339(),
+        backend: format!("{:?}", db.backend()).to_lowercase(),
+        schema_version,
+        audit_head,
+        tables,
+        objects: listed,
+    };
+    zip.start_file("manifest.json", zip_options())?;
+    serde_json::to_writer_pretty(&mut zip, &manifest)?;
+    let mut inner = zip.finish()?;
+    inner.flush()?;
+    inner
+        .into_inner()
+        .map_err(|e| anyhow!("无法写入备份：{}", e.error()))?
+        .sync_all()?;
+    std::fs::rename(&partial, out).with_context(|| format!("无法写入 {}", out.display()))?;
+    let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
+    let bytes: u64 = manifest.objects.iter().map(|o| o.size).sum();
+    println!(
+        "备份完成：{}（数据库 {} 张表 {} 行，文件 {} 个 {:.1} MB，审计链头 {}，用时 {:.1} 秒）/ backup written",
+        out.display(),
+        manifest.tables.len(),
+        rows,
+        manifest.objects.len(),
+        bytes as f64 / 1e6,
+        manifest.audit_head.as_deref().unwrap_or("-"),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Rows inserted per call while restoring.
+const BATCH: usize = 2000;
+
+pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let f = std::fs::File::open(file).with_context(|| format!("无法打开 {}", file.display()))?;
+    let mut zip = ZipArchive::new(std::io::BufReader::new(f))
+        .with_context(|| format!("{} 不是 xingjian 备份文件", file.display()))?;
+    let manifest: Manifest = {
+        let entry = zip.by_name("manifest.json").map_err(|_| {
+            anyhow!(
+                "{} 中没有 manifest.json：不是 xingjian 备份文件",
+                file.display()
+            )
+        })?;
+        serde_json::from_reader(entry).context("备份清单无法读取")?
+    };
+    if manifest.format != FORMAT || manifest.format_version > FORMAT_VERSION {
+        bail!(
+            "备份格式 {} {} 不受本版本支持",
+            manifest.format,
+            manifest.format_version
+        );
+    }
+
+    // Stored files first: content-addressed and immutable, so writing them
+    // before the database (and again on a retry) is harmless.
+    let objects = Objects::from_url(&c.objects_url()).map_err(anyhow::Error::msg)?;
+    for o in &manifest.objects {
+        let mut bytes = Vec::with_capacity(o.size as usize);
+        zip.by_name(&format!("objects/{}", o.path))
+            .with_context(|| format!("备份中缺少文件 {}", o.path))?
+            .read_to_end(&mut bytes)?;
+        if hex(Sha256::digest(&bytes)) != o.sha256 {
+            bail!("备份中的文件 {} 已损坏（校验和不符）", o.path);
+        }
+        objects
+            .put(&o.path, bytes.into())
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+
+    let mut r = db.begin_restore(manifest.schema_version).await?;
+    let mut rows_total = 0;
+    for t in &manifest.tables {
+        let entry = zip
+            .by_name(&format!("db/{}.jsonl", t.schema.name))
+            .with_context(|| format!("备份中缺少表 {}", t.schema.name))?;
+        let mut hash = Sha256::new();
+        let mut lines = std::io::BufReader::new(entry);
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut n = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line)? == 0 {
+                break;
+            }
+            hash.update(line.as_bytes());
+            let values: Vec<serde_json::Value> = serde_json::from_str(&line)
+                .with_context(|| format!("备份中表 {} 第 {} 行无法读取", t.schema.name, n + 1))?;
+            batch.push(values);
+            n += 1;
+            if batch.len() == BATCH {
+                r.insert(&t.schema.name, &t.schema.columns, &batch).await?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            r.insert(&t.schema.name, &t.schema.columns, &batch).await?;
+        }
+        if hex(hash.finalize()) != t.sha256 || n != t.rows {
+            bail!(
+                "备份中的表 {} 已损坏（校验和或行数不符），未恢复任何数据",
+                t.schema.name
+            );
+        }
+        rows_total += n;
+    }
+    r.finish().await?;
+
+    let store = Store::new(db.clone());
+    let report = store.system(&RequestCtx::cli()).verify_audit(None).await?;
+    println!(
+        "恢复完成：数据库 {} 张表 {} 行，文件 {} 个，用时 {:.1} 秒；审计链{}（{} 条，链头 {}:{}）/ restored",
+        manifest.tables.len(),
+        rows_total,
+        manifest.objects.len(),
+        started.elapsed().as_secs_f64(),
+        if report.intact() {
+            "完整"
+        } else {
+            "有问题，请运行 xingjian audit verify"
+        },
+        report.entries,
+        report.head.seq,
+        report.head.hash
+    );
+    println!(
+        "检索索引将在 `xingjian serve` 启动时重建 / the search index is rebuilt when serve starts"
+    );
+    Ok(())
+}
+
+/// Write a file so that a crash never leaves it half-written: to a temporary
+/// name beside it, synced, then renamed.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".partial-{}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("无法写入 {}", path.display()))
+}

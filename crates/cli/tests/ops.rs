@@ -1,0 +1,283 @@
+//! Operations with the real binary: the audit chain tampered with by hand,
+//! backup and restore into empty directories and databases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::{generate, office_with, text, xingjian, xingjian_env};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Run literal SQL on a data directory's SQLite database.
+fn sql(dir: &Path, statements: &str) {
+    let url = format!("sqlite://{}", dir.join("xingjian.db").display());
+    rt().block_on(async {
+        let db = xingjian_store::Db::connect(&url).await.unwrap();
+        db.execute_raw(statements).await.unwrap();
+        db.close().await;
+    });
+}
+
+fn add_user(dir: &Path, username: &str) {
+    let o = xingjian(
+        dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            username,
+            "--name",
+            username,
+            "--role",
+            "prosecutor",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn audit_verify_names_the_entries_changed_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    add_user(p, "wang");
+    add_user(p, "li.si");
+    add_user(p, "zhao");
+    let o = xingjian(p, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整：3 条记录"), "{}", text(&o));
+    let head = String::from_utf8(xingjian(p, &["audit", "head"], None).stdout).unwrap();
+    let head = head.trim();
+    assert!(head.starts_with("3:") && head.len() == 66, "{head}");
+
+    // Someone with the database file lifts the triggers and edits entry 2.
+    sql(
+        p,
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \
+         UPDATE audit_log SET actor_username = 'mallory' WHERE seq = 2;",
+    );
+    let o = xingjian(p, &["audit", "verify"], None);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(
+        out.contains("审计链被篡改") && out.contains("第 2 条审计记录（id 2）的内容与其哈希不符"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("第 1 条") && !out.contains("第 3 条"),
+        "{out}"
+    );
+
+    // Recomputing entry 2's hash does not hide it: entry 3 no longer links to it.
+    sql(p, "DELETE FROM audit_log WHERE seq = 1");
+    let o = xingjian(p, &["audit", "verify", "--json"], None);
+    assert!(!o.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<(String, i64)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap().to_owned(),
+                p["seq"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![("missing".to_owned(), 1), ("edited".to_owned(), 2)],
+        "{report}"
+    );
+    let o = xingjian(p, &["audit", "verify", "--anchor", "3:abc"], None);
+    assert!(text(&o).contains("链头“3:abc”应写作"), "{}", text(&o));
+    let o = xingjian(p, &["audit", "verify", "--anchor", head], None);
+    assert!(!o.status.success());
+}
+
+/// A backup archive's tables as sorted rows, and its objects' checksums.
+type Contents = (BTreeMap<String, Vec<String>>, BTreeMap<String, String>);
+
+fn contents(zip_path: &Path) -> Contents {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let mut tables = BTreeMap::new();
+    for t in manifest["tables"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap().to_owned();
+        let mut body = String::new();
+        zip.by_name(&format!("db/{name}.jsonl"))
+            .unwrap()
+            .read_to_string(&mut body)
+            .unwrap();
+        let mut rows: Vec<String> = body.lines().map(str::to_owned).collect();
+        rows.sort();
+        assert_eq!(rows.len() as u64, t["rows"].as_u64().unwrap(), "{name}");
+        tables.insert(name, rows);
+    }
+    let objects = manifest["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap().to_owned(),
+                o["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (tables, objects)
+}
+
+#[test]
+fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
+    let src = tempfile::tempdir().unwrap();
+    let p = src.path();
+    let gen_dir = generate(p, 300);
+    office_with(
+        p,
+        &gen_dir,
+        &[
+            "officers.csv",
+            "penalty_cases.csv",
+            "compulsory_measures.csv",
+        ],
+    );
+    let hits = p.join("hits.csv");
+    let o = xingjian(
+        p,
+        &[
+            "screen",
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            hits.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let backup = p.join("office.zip");
+    let o = xingjian(p, &["backup", "--out", backup.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("备份完成"), "{}", text(&o));
+    assert!(!p.join("office.zip.partial").exists());
+    let original = contents(&backup);
+    assert!(original.0["screening_hits"].len() > 10);
+    assert!(original.0["audit_log"].len() > 5);
+    assert!(
+        original.1.len() >= 6,
+        "datasets and original files: {:?}",
+        original.1
+    );
+    assert!(!original.0.contains_key("sessions"));
+
+    // Into an empty SQLite data directory.
+    let dst = tempfile::tempdir().unwrap();
+    let d = dst.path().join("restored");
+    let o = xingjian(&d, &["restore", backup.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整"), "{}", text(&o));
+    let again = d.join("again.zip");
+    let o = xingjian(&d, &["backup", "--out", again.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        contents(&again),
+        original,
+        "the restored office is the original"
+    );
+    // The restored office works: the same screening gives the same hits,
+    // and new records continue the ids and the audit chain.
+    let hits2 = d.join("hits.csv");
+    let o = xingjian(
+        &d,
+        &[
+            "screen",
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            hits2.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(&hits).unwrap(),
+        std::fs::read_to_string(&hits2).unwrap()
+    );
+    add_user(&d, "newcomer");
+    assert!(xingjian(&d, &["audit", "verify"], None).status.success());
+
+    // A restore never overwrites an office.
+    let o = xingjian(p, &["restore", backup.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("目标数据库中已有数据"), "{}", text(&o));
+
+    // A damaged archive restores nothing.
+    let broken = dst.path().join("broken.zip");
+    let bytes = std::fs::read(&backup).unwrap();
+    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    let e = dst.path().join("empty");
+    let o = xingjian(&e, &["restore", broken.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("不是 xingjian 备份文件"), "{}", text(&o));
+
+    // Into an empty PostgreSQL database.
+    let rt = rt();
+    let pg = rt.block_on(xingjian_testkit::TestDb::new_unmigrated(
+        xingjian_store::Backend::Postgres,
+    ));
+    let env = [("XINGJIAN_DATABASE_URL", pg.url.as_str())];
+    let g = dst.path().join("pg");
+    let o = xingjian_env(&g, &["restore", backup.to_str().unwrap()], None, &env);
+    assert!(o.status.success(), "{}", text(&o));
+    let from_pg = g.join("from-pg.zip");
+    let o = xingjian_env(
+        &g,
+        &["backup", "--out", from_pg.to_str().unwrap()],
+        None,
+        &env,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        contents(&from_pg),
+        original,
+        "PostgreSQL holds the same office"
+    );
+    let o = xingjian_env(
+        &g,
+        &[
+            "user",
+            "add",
+            "--username",
+            "pg.user",
+            "--name",
+            "某",
+            "--role",
+            "clerk",
+        ],
+        None,
+        &env,
+    );
+    assert!(
+        o.status.success(),
+        "ids continue after the restored ones: {}",
+        text(&o)
+    );
+    assert!(
+        xingjian_env(&g, &["audit", "verify"], None, &env)
+            .status
+            .success()
+    );
+    rt.block_on(pg.cleanup());
+}
