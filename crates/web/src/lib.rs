@@ -10,8 +10,10 @@ mod charts;
 mod error;
 mod forms;
 mod layout;
+mod metrics;
 mod middleware;
 mod pages;
+pub mod tls;
 
 pub use error::WebError;
 
@@ -34,6 +36,8 @@ pub struct WebSettings {
     pub focus_areas: Vec<String>,
     /// 诉源治理: a problem seen in at least this many files is recurring.
     pub governance_min_files: usize,
+    /// Bearer token that may read `/metrics` (administrators always may).
+    pub metrics_token: Option<String>,
 }
 
 /// The seed's three focus areas, the default of `focus_areas`.
@@ -51,6 +55,7 @@ impl Default for WebSettings {
             trust_forwarded_for: false,
             focus_areas: default_focus_areas(),
             governance_min_files: 3,
+            metrics_token: None,
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct AppState {
     pub screener: Option<Arc<xingjian_screening::Screener>>,
     /// The full-text index; without it the search page says so.
     pub search: Option<Arc<xingjian_search::SearchIndex>>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -74,6 +80,7 @@ impl AppState {
             settings: Arc::new(settings),
             screener: None,
             search: None,
+            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 
@@ -93,6 +100,8 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
+        .route("/metrics", axum::routing::get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn(metrics::record_route))
         .fallback(error::fallback);
     middleware::wrap(app, state.clone()).with_state(state)
 }
@@ -103,6 +112,24 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serve over HTTPS until `shutdown` resolves.
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // `tap_io` gives the connections' client address to `ConnectInfo`.
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

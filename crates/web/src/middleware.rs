@@ -57,7 +57,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    app.layer(from_fn_with_state(state, auth))
+    app.layer(from_fn_with_state(state.clone(), auth))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(headers)
         .layer(
@@ -75,6 +75,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router<AppState> {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone())),
         )
+        .layer(from_fn_with_state(state, crate::metrics::track))
 }
 
 fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
@@ -93,7 +94,7 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
 }
 
 /// Constant-time comparison of two tokens.
-fn same_token(a: &str, b: &str) -> bool {
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
