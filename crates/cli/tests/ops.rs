@@ -145,11 +145,17 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
     let src = tempfile::tempdir().unwrap();
     let p = src.path();
     let gen_dir = generate(p, 300);
+    // Original files keep their (Chinese) names in the object store.
+    std::fs::copy(
+        gen_dir.join("officers.csv"),
+        gen_dir.join("执法人员 名单.csv"),
+    )
+    .unwrap();
     office_with(
         p,
         &gen_dir,
         &[
-            "officers.csv",
+            "执法人员 名单.csv",
             "penalty_cases.csv",
             "compulsory_measures.csv",
         ],
@@ -181,6 +187,11 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
         original.1
     );
     assert!(!original.0.contains_key("sessions"));
+    assert!(
+        original.1.keys().any(|k| k.ends_with("/执法人员 名单.csv")),
+        "{:?}",
+        original.1.keys()
+    );
 
     // Into an empty SQLite data directory.
     let dst = tempfile::tempdir().unwrap();

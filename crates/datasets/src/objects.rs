@@ -69,16 +69,31 @@ impl Objects {
             .map_err(|e| format!("读取 {path} 失败：{e}"))
     }
 
-    /// Every object: its path and size, in path order.
+    /// Every object: its path (as given to [`Objects::put`], e.g. with
+    /// Chinese file names) and size, in path order.
     pub async fn list(&self) -> Result<Vec<(String, u64)>, String> {
         use futures_util::TryStreamExt;
-        let mut out: Vec<(String, u64)> = self
+        let listed: Vec<(Path, u64)> = self
             .store
             .list(None)
-            .map_ok(|m| (m.location.to_string(), m.size))
+            .map_ok(|m| (m.location, m.size))
             .try_collect()
             .await
             .map_err(|e| format!("无法列出数据集目录：{e}"))?;
+        // Listed paths come back percent-encoded part by part.
+        let mut out = Vec::with_capacity(listed.len());
+        for (location, size) in listed {
+            let parts: Vec<String> = location
+                .parts()
+                .map(|p| {
+                    percent_encoding::percent_decode_str(p.as_ref())
+                        .decode_utf8()
+                        .map(|s| s.into_owned())
+                        .map_err(|e| format!("数据集目录中的文件名无法识别：{e}"))
+                })
+                .collect::<Result<_, _>>()?;
+            out.push((parts.join("/"), size));
+        }
         out.sort();
         Ok(out)
     }
