@@ -98,6 +98,11 @@ pub struct SecurityConfig {
     pub login_max_failures_per_address: i64,
     /// Bearer token for Prometheus to read `/metrics` (administrators always may).
     pub metrics_token: Option<Secret>,
+    /// The data key (base64 of 32 bytes) sealing ID and phone numbers at rest;
+    /// default `data_dir/keys/data.key`, created on first use.
+    pub data_key_file: Option<PathBuf>,
+    /// Earlier data keys, still needed to read values until `xingjian keys rotate`.
+    pub previous_data_key_files: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -149,6 +154,8 @@ impl Default for SecurityConfig {
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 20,
             metrics_token: None,
+            data_key_file: None,
+            previous_data_key_files: Vec::new(),
         }
     }
 }
@@ -297,6 +304,14 @@ impl Config {
     }
 
     /// The full-text index (rebuilt by `xingjian reindex`; safe to delete).
+    /// The current data key's file.
+    pub fn data_key_file(&self) -> PathBuf {
+        self.security
+            .data_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
+    }
+
     pub fn search_dir(&self) -> PathBuf {
         self.data_dir.join("search")
     }

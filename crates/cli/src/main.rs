@@ -132,6 +132,11 @@ enum Command {
         /// The archive written by `xingjian backup`.
         file: PathBuf,
     },
+    /// The data keys sealing ID and phone numbers at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The tamper-evident audit log.
     Audit {
         #[command(subcommand)]
@@ -165,6 +170,18 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Write a new random data key to FILE (mode 0600); refuses to overwrite.
+    Generate { out: PathBuf },
+    /// Show the current key and which keys the stored values need.
+    Status,
+    /// Re-seal every stored ID and phone number with the current key (after
+    /// setting `data_key_file` to a new key and listing the old one in
+    /// `previous_data_key_files`).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -271,6 +288,7 @@ async fn open_store(c: &Config) -> Result<Store> {
         address_free_failures: c.security.login_max_failures_per_address,
         ..LoginPolicy::default()
     };
+    store.keyring = std::sync::Arc::new(ops::keyring(c)?);
     store.calendar = std::sync::Arc::new(screen::calendar(&c.calendar_dir())?);
     store.numbering.case_number = c.case_number_pattern.clone();
     // Configured patterns replace the defaults kind by kind.
@@ -596,6 +614,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Rules => screen::list(&c).await,
         Command::Backup { out } => ops::backup(&connect_db(&c).await?, &c, &out).await,
         Command::Restore { file } => ops::restore(&connect_db(&c).await?, &c, &file).await,
+        Command::Keys { command } => match command {
+            KeysCommand::Generate { out } => ops::generate_key(&out),
+            KeysCommand::Status => ops::key_status(&open_store(&c).await?).await,
+            KeysCommand::Rotate => ops::rotate_keys(&open_store(&c).await?).await,
+        },
         Command::Audit { command } => {
             let store = open_store(&c).await?;
             match command {

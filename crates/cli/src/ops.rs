@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use xingjian_datasets::Objects;
-use xingjian_store::{ChainHead, Db, RequestCtx, Store, TableSchema};
+use xingjian_store::{ChainHead, Db, Keyring, RequestCtx, Store, TableSchema};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
@@ -289,8 +289,17 @@ pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
     }
     r.finish().await?;
 
-    let store = Store::new(db.clone());
+    let mut store = Store::new(db.clone());
+    store.keyring = std::sync::Arc::new(keyring(c)?);
     let report = store.system(&RequestCtx::cli()).verify_audit(None).await?;
+    let known = store.keyring.key_ids();
+    let missing: Vec<(String, i64)> = store
+        .system(&RequestCtx::cli())
+        .personal_data_keys()
+        .await?
+        .into_iter()
+        .filter(|(k, _)| !k.is_empty() && !known.contains(&k.as_str()))
+        .collect();
     println!(
         "恢复完成：数据库 {} 张表 {} 行，文件 {} 个，用时 {:.1} 秒；审计链{}（{} 条，链头 {}:{}）/ restored",
         manifest.tables.len(),
@@ -306,6 +315,12 @@ pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
         report.head.seq,
         report.head.hash
     );
+    for (key, n) in &missing {
+        println!(
+            "注意：{n} 项个人信息由数据密钥 {key} 加密，本机未配置该密钥：请把原密钥文件设为 \
+             security.data_key_file（或列入 previous_data_key_files）/ personal data needs data key {key}"
+        );
+    }
     println!(
         "检索索引将在 `xingjian serve` 启动时重建 / the search index is rebuilt when serve starts"
     );
@@ -328,4 +343,95 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     written.with_context(|| format!("无法写入 {}", path.display()))
+}
+
+// ---- data keys ------------------------------------------------------------
+
+fn read_key(path: &Path) -> Result<[u8; 32]> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("无法读取数据密钥文件 {}", path.display()))?;
+    Keyring::parse_key(&text).map_err(|e| anyhow!("{}：{e}", path.display()))
+}
+
+/// Write a new key file readable by its owner only; never overwrite one.
+fn write_key_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建 {}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("无法创建数据密钥文件 {}（已存在则不覆盖）", path.display()))?;
+    writeln!(f, "{}", Keyring::generate_key())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The configured keys; the default key file is created on first use.
+pub fn keyring(c: &Config) -> Result<Keyring> {
+    let current = c.data_key_file();
+    if c.security.data_key_file.is_none() && !current.exists() {
+        write_key_file(&current)?;
+        tracing::warn!(file = %current.display(), "created a data key; keep a copy apart from the backups");
+    }
+    let previous = c
+        .security
+        .previous_data_key_files
+        .iter()
+        .map(|p| read_key(p))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Keyring::new(read_key(&current)?, &previous))
+}
+
+pub fn generate_key(out: &Path) -> Result<()> {
+    write_key_file(out)?;
+    println!(
+        "已生成数据密钥：{}（请另行妥善保管副本）/ data key written",
+        out.display()
+    );
+    Ok(())
+}
+
+pub async fn key_status(store: &Store) -> Result<()> {
+    let ring = &store.keyring;
+    println!(
+        "当前数据密钥 / current key: {}",
+        ring.current_id().unwrap_or("-")
+    );
+    let usage = store
+        .system(&RequestCtx::cli())
+        .personal_data_keys()
+        .await?;
+    for (key, n) in &usage {
+        let state = if key.is_empty() {
+            "未加密（运行 keys rotate 加密）".to_owned()
+        } else if ring.key_ids().contains(&key.as_str()) {
+            "可解密".to_owned()
+        } else {
+            "缺少该密钥，无法解密".to_owned()
+        };
+        println!(
+            "  {:<10} {n:>8} 项  {state}",
+            if key.is_empty() { "(明文)" } else { key }
+        );
+    }
+    if usage.is_empty() {
+        println!("  尚无加密存储的个人信息");
+    }
+    Ok(())
+}
+
+pub async fn rotate_keys(store: &Store) -> Result<()> {
+    let n = store
+        .system(&RequestCtx::cli())
+        .reseal_personal_data()
+        .await?;
+    println!(
+        "已用数据密钥 {} 重新加密 {n} 项个人信息；确认 `xingjian keys status` 只列出该密钥后即可移除旧密钥 / re-sealed",
+        store.keyring.current_id().unwrap_or("-")
+    );
+    Ok(())
 }

@@ -292,3 +292,36 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
     );
     rt.block_on(pg.cleanup());
 }
+
+#[test]
+fn the_data_key_is_created_private_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    add_user(p, "wang");
+    let key = p.join("keys").join("data.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = key.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "the default data key is readable by its owner only"
+        );
+    }
+    let before = std::fs::read_to_string(&key).unwrap();
+    let o = xingjian(p, &["keys", "status"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("当前数据密钥"), "{}", text(&o));
+    let o = xingjian(p, &["keys", "generate", key.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("已存在则不覆盖"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), before);
+    let other = p.join("new.key");
+    let o = xingjian(p, &["keys", "generate", other.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_ne!(std::fs::read_to_string(&other).unwrap(), before);
+    let o = xingjian(p, &["keys", "rotate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("重新加密 0 项"), "{}", text(&o));
+    assert!(xingjian(p, &["audit", "verify"], None).status.success());
+}

@@ -506,7 +506,10 @@ impl ActorStore<'_> {
             .iter()
             .map(|r| {
                 let qa: String = r.try_get("qa")?;
-                let idn: String = r.try_get("interviewee_id_number")?;
+                let idn = self
+                    .store
+                    .keyring
+                    .open(&r.try_get::<String, _>("interviewee_id_number")?)?;
                 Ok(Inquiry {
                     id: r.try_get("id")?,
                     seq: r.try_get("seq")?,
@@ -812,7 +815,7 @@ impl ActorStore<'_> {
             .push(", ");
         q.bind(i.interviewee_role.as_str())
             .push(", ")
-            .bind(idn.as_str())
+            .bind(self.store.keyring.seal(&idn)?)
             .push(", ");
         q.bind(i.interviewee_unit.trim())
             .push(", ")

@@ -18,6 +18,7 @@ mod backup;
 mod campaigns;
 mod cases;
 mod clues;
+mod crypt;
 mod dashboard;
 mod db;
 mod deadlines;
@@ -53,6 +54,7 @@ pub use cases::{
     InquiryInput, NewCase, SupervisionCase,
 };
 pub use clues::{Clue, ClueFilter, ClueRecord, ClueReply};
+pub use crypt::{Keyring, SEALED_COLUMNS};
 pub use dashboard::{Count, Dashboard, DashboardFilter};
 pub use db::{Backend, Db, redact_url, sqlite_url_for};
 pub use deadlines::{Deadline, DeadlineEvent, DeadlineFilter, Notification};
@@ -184,6 +186,8 @@ pub struct Store {
     pub calendar: std::sync::Arc<xingjian_calendar::WorkCalendar>,
     /// How numbers are made (case numbers; later 文号).
     pub numbering: Numbering,
+    /// The data keys sealing personal data at rest.
+    pub keyring: std::sync::Arc<crypt::Keyring>,
     /// Time limit of each case stage.
     pub stage_limits: Vec<(
         xingjian_domain::Stage,
@@ -218,6 +222,7 @@ impl Store {
             calendar: std::sync::Arc::new(xingjian_calendar::WorkCalendar::default_cn()),
             numbering: Numbering::default(),
             stage_limits: xingjian_domain::case::STAGE_LIMITS.to_vec(),
+            keyring: std::sync::Arc::new(crypt::Keyring::default()),
         }
     }
 

@@ -398,10 +398,14 @@ impl SystemStore<'_> {
                     &json_text(&text(&row, "qa")),
                     &text(&row, "interviewee_unit"),
                 ]),
-                id_numbers: vec![text(&row, "interviewee_id_number")]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect(),
+                id_numbers: vec![
+                    self.store
+                        .keyring
+                        .open(&text(&row, "interviewee_id_number"))?,
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
                 exact: vec![exact_key(&number)],
                 agencies: vec![agency.clone()],
                 date: day(&text(&row, "started_at")),

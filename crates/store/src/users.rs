@@ -507,6 +507,16 @@ pub struct Contact {
     pub email: String,
 }
 
+impl Contact {
+    /// The contact with its phone number masked, as the audit log keeps it.
+    fn masked(&self) -> Self {
+        Self {
+            phone: xingjian_domain::mask::mask_id(&self.phone),
+            ..self.clone()
+        }
+    }
+}
+
 fn check_contact(c: &Contact) -> Result<(), ValidationErrors> {
     let mut e = ValidationErrors::new();
     if c.position.trim().chars().count() > 40 {
@@ -555,7 +565,7 @@ impl ActorStore<'_> {
                     user_id: r.try_get("id")?,
                     display_name: r.try_get("display_name")?,
                     position: r.try_get("position")?,
-                    phone: r.try_get("phone")?,
+                    phone: self.store.keyring.open(&r.try_get::<String, _>("phone")?)?,
                     email: r.try_get("email")?,
                 })
             })
@@ -585,7 +595,7 @@ impl ActorStore<'_> {
             user_id: id.0,
             display_name: u.display_name,
             position: r.try_get("position")?,
-            phone: r.try_get("phone")?,
+            phone: self.store.keyring.open(&r.try_get::<String, _>("phone")?)?,
             email: r.try_get("email")?,
         })
     }
@@ -616,7 +626,7 @@ impl ActorStore<'_> {
         let mut q = Sql::new("UPDATE users SET position = ");
         q.bind(after.position.as_str())
             .push(", phone = ")
-            .bind(after.phone.as_str())
+            .bind(self.store.keyring.seal(&after.phone)?)
             .push(", email = ")
             .bind(after.email.as_str())
             .push(", updated_at = ")
@@ -626,7 +636,7 @@ impl ActorStore<'_> {
         q.execute(&mut tx).await?;
         let entry = AuditEntry::new("user.contact", "user", Some(id.0.to_string()), Outcome::Ok)
             .detail(format!("修改{}的联系方式", before.display_name))
-            .change(Some(&before), Some(&after));
+            .change(Some(&before.masked()), Some(&after.masked()));
         audit::write(&mut tx, &Who::actor(self.actor), self.ctx, &entry).await?;
         tx.commit().await?;
         Ok(after)
@@ -641,7 +651,7 @@ impl SystemStore<'_> {
         let mut q = Sql::new("UPDATE users SET position = ");
         q.bind(c.position.trim())
             .push(", phone = ")
-            .bind(c.phone.trim())
+            .bind(self.store.keyring.seal(c.phone.trim())?)
             .push(", email = ")
             .bind(c.email.trim())
             .push(" WHERE id = ")

@@ -266,6 +266,86 @@ both!(
     }
 );
 
+both!(
+    phone_numbers_are_sealed_at_rest_and_keys_rotate,
+    |backend| async move {
+        let (t, mut store) = seeded(backend).await;
+        let old = [3u8; 32];
+        let new = [4u8; 32];
+        let ctx = RequestCtx::cli();
+        let liaison = actor(&store, "liaison.jt").await;
+        let id = liaison.user_id;
+        let contact = xingjian_store::Contact {
+            position: "科长".into(),
+            phone: "13800138000".into(),
+            ..Default::default()
+        };
+        // Written before any key: stored as typed.
+        store.system(&ctx).set_contact(id, &contact).await.unwrap();
+        let raw = || {
+            let db = t.db.clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT phone FROM users WHERE username = 'liaison.jt'",
+                )
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(raw().await, "13800138000");
+        store.keyring = std::sync::Arc::new(xingjian_store::Keyring::new(old, &[]));
+        let sys = store.system(&ctx);
+        assert_eq!(sys.personal_data_keys().await.unwrap().get(""), Some(&1));
+        assert_eq!(sys.reseal_personal_data().await.unwrap(), 1);
+        let sealed = raw().await;
+        assert!(
+            sealed.starts_with("enc1:") && !sealed.contains("138001"),
+            "{sealed}"
+        );
+        let me = store.as_actor(&liaison, &ctx);
+        assert_eq!(me.contact_of(id).await.unwrap().phone, "13800138000");
+        // Written with a key: sealed at once; the audit log keeps it masked.
+        let mut c2 = contact.clone();
+        c2.phone = "13912345678".into();
+        me.set_contact(id, &c2).await.unwrap();
+        assert!(raw().await.starts_with("enc1:"));
+        let audit: Vec<String> = sqlx::query_scalar(
+            "SELECT COALESCE(before_json, '') || COALESCE(after_json, '') FROM audit_log \
+             WHERE action = 'user.contact'",
+        )
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+        assert!(
+            audit
+                .iter()
+                .all(|a| !a.contains("13912345678") && !a.contains("13800138000")),
+            "{audit:?}"
+        );
+        assert!(audit.iter().any(|a| a.contains("139****5678")), "{audit:?}");
+
+        // Rotation: the new key reads old values, re-seals them, then suffices.
+        store.keyring = std::sync::Arc::new(xingjian_store::Keyring::new(new, &[old]));
+        let sys = store.system(&ctx);
+        assert_eq!(sys.reseal_personal_data().await.unwrap(), 1);
+        assert_eq!(sys.reseal_personal_data().await.unwrap(), 0, "nothing left");
+        store.keyring = std::sync::Arc::new(xingjian_store::Keyring::new(new, &[]));
+        let keys = store.system(&ctx).personal_data_keys().await.unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(
+            keys.keys().next().map(String::as_str),
+            store.keyring.current_id()
+        );
+        let me = store.as_actor(&liaison, &ctx);
+        assert_eq!(me.contact_of(id).await.unwrap().phone, "13912345678");
+        // Without the key the value is unreadable: an error, never ciphertext shown as data.
+        store.keyring = std::sync::Arc::new(xingjian_store::Keyring::new(old, &[]));
+        assert!(store.as_actor(&liaison, &ctx).contact_of(id).await.is_err());
+        t.cleanup().await;
+    }
+);
+
 both!(a_liaison_sees_only_its_agency, |backend| async move {
     let (t, store) = seeded(backend).await;
     let ctx = RequestCtx::default();

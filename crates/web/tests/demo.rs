@@ -239,5 +239,21 @@ both!(the_demo_office_as_its_users_see_it, |backend| async move {
     let j = app.login("liaison.jt").await;
     let recs = page(&j, "/recommendations").await;
     assert!(recs.contains("规范道路运输行政强制措施程序"), "{recs}");
+    // The liaisons' phone numbers are sealed in the database and shown opened.
+    let phones: Vec<String> = sqlx::query_scalar("SELECT phone FROM users WHERE phone <> ''")
+        .fetch_all(app.store.db().pool())
+        .await
+        .unwrap();
+    assert!(!phones.is_empty());
+    assert!(
+        phones
+            .iter()
+            .all(|p| p.starts_with("enc1:") && !p.contains("0371")),
+        "{phones:?}"
+    );
+    let jt = app.agency_id("区交通运输局").await;
+    let p = app.login("prosecutor").await;
+    let agency = page(&p, &format!("/agencies/{jt}")).await;
+    assert!(agency.contains("0371-6890"), "{agency}");
     app.stop().await;
 });

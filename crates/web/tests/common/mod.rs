@@ -64,7 +64,11 @@ impl TestApp {
     /// every account's password `PW`.
     pub async fn demo(backend: Backend) -> Self {
         let db = TestDb::new(backend).await;
-        let store = Store::new(db.db.clone());
+        let mut store = Store::new(db.db.clone());
+        // ID and phone numbers sealed at rest, as `serve` does.
+        let key =
+            xingjian_store::Keyring::parse_key(&xingjian_store::Keyring::generate_key()).unwrap();
+        store.keyring = std::sync::Arc::new(xingjian_store::Keyring::new(key, &[]));
         let (objects, screener) = screener();
         xingjian_demo::seed(&store, Some(PW)).await.unwrap();
         xingjian_demo::story::replay(&store, &screener)
