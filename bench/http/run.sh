@@ -22,12 +22,15 @@ PW=Bench-Pass-2026
 
 [ -x "$BIN" ] || cargo build --bin xingjian
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-rm -rf "$WORK" && mkdir -p "$WORK"
 export XINGJIAN_DATABASE_URL="$PG/$DB" XINGJIAN_LOG=warn
 x() { "$BIN" --data-dir "$WORK/data" "$@"; }
 t() { local s; s=$(date +%s.%N); "$@"; printf '  (%.1f s)\n' "$(echo "$(date +%s.%N) - $s" | bc)"; }
 
+if [ -n "${REUSE:-}" ] && [ -d "$WORK/data" ]; then
+  echo "== reusing the office in $WORK"
+else
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+rm -rf "$WORK" && mkdir -p "$WORK"
 echo "== office: accounts, $CASES cases generated, imported and screened"
 echo "$PW" | x user add --username admin --name 管理员 --role admin --password-stdin >/dev/null
 echo "$PW" | x user add --username prosecutor --name 王检察官 --role prosecutor --password-stdin >/dev/null
@@ -54,13 +57,18 @@ FROM generate_series(1, $CLUES) AS i,
                              'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts) AS t;
 ANALYZE;
 SQL
+fi
 psql "$PG/$DB" -Atc "SELECT 'clues ' || COUNT(*) FROM clues UNION ALL SELECT 'screening lines ' || COUNT(*) FROM screening_hits"
 
 echo "== serve"
-x serve --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
+"$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 60); do grep -q listening "$WORK/serve.log" && break; sleep 1; done
+# The first start indexes everything for search (catch-up from the audit log).
+started=$(date +%s)
+for _ in $(seq 1800); do grep -q listening "$WORK/serve.log" && break; sleep 1; done
+grep -q listening "$WORK/serve.log" || { echo "server did not start" >&2; exit 1; }
+echo "  listening after $(( $(date +%s) - started )) s"
 base="http://127.0.0.1:$PORT"
 jar="$WORK/cookies"
 token=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
@@ -81,7 +89,7 @@ endpoints=(
 printf '\n| endpoint | connections | requests/s | p50 | p99 | errors |\n|---|---|---|---|---|---|\n'
 for c in 64 256; do
   for e in "${endpoints[@]}"; do
-    out=$(wrk -t2 -c"$c" -d"$DURATION" --latency -H "Cookie: xj_session=$session" "$base$e" 2>&1)
+    out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 30s --latency -H "Cookie: xj_session=$session" "$base$e" 2>&1)
     rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
     p50=$(echo "$out" | awk '$1 == "50%" { print $2 }')
     p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')

@@ -108,9 +108,67 @@ pub struct Page<T> {
     pub per_page: i64,
 }
 
+/// Lists count their rows up to this many; beyond it the total reads
+/// "10000 以上" (counting every row of a large table on each page view cost
+/// more than the page itself: 45 ms of 46 for 100,000 clues on PostgreSQL).
+pub const COUNT_CAP: i64 = 10_000;
+
 impl<T> Page<T> {
+    /// Whether `total` is only a lower bound (more than [`COUNT_CAP`] rows).
+    pub fn is_capped(&self) -> bool {
+        self.total > COUNT_CAP
+    }
+
     pub fn pages(&self) -> i64 {
-        ((self.total + self.per_page - 1) / self.per_page).max(1)
+        let counted = ((self.total + self.per_page - 1) / self.per_page).max(1);
+        if self.is_capped() {
+            let full = i64::try_from(self.items.len()).unwrap_or(0) == self.per_page;
+            counted.max(self.page + i64::from(full))
+        } else {
+            counted
+        }
+    }
+
+    /// The total as shown: the count, or "10000 以上".
+    pub fn total_label(&self) -> String {
+        if self.is_capped() {
+            format!("{COUNT_CAP} 以上")
+        } else {
+            self.total.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    fn page(total: i64, page: i64, items: usize) -> Page<u8> {
+        Page {
+            items: vec![0; items],
+            total,
+            page,
+            per_page: 50,
+        }
+    }
+
+    #[test]
+    fn a_capped_total_is_a_lower_bound_and_paging_goes_on() {
+        let exact = page(120, 1, 50);
+        assert_eq!((exact.pages(), exact.total_label().as_str()), (3, "120"));
+        let at_cap = page(COUNT_CAP, 200, 50);
+        assert_eq!((at_cap.pages(), at_cap.is_capped()), (200, false));
+        let capped = page(COUNT_CAP + 1, 201, 50);
+        assert_eq!(capped.total_label(), "10000 以上");
+        assert_eq!(
+            capped.pages(),
+            202,
+            "a full page beyond the count has a next one"
+        );
+        let deep = page(COUNT_CAP + 1, 900, 50);
+        assert_eq!(deep.pages(), 901);
+        let last = page(COUNT_CAP + 1, 900, 7);
+        assert_eq!(last.pages(), 900, "a short page is the last");
     }
 }
 
@@ -126,8 +184,12 @@ pub(crate) async fn paged<T>(
     map: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Page<T>> {
     use sqlx::Row;
-    let mut count = sql::Sql::new(&format!("SELECT COUNT(*) AS n {from}"));
-    count.append(filter.clone());
+    let mut count = sql::Sql::new(&format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one {from}"
+    ));
+    count
+        .append(filter.clone())
+        .push(&format!(" LIMIT {}) counted", COUNT_CAP + 1));
     let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
     let mut q = sql::Sql::new(&format!("SELECT {columns} {from}"));
     q.append(filter)

@@ -79,7 +79,8 @@ impl Layout {
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
-    pub total: i64,
+    /// The count, or "10000 以上" for very long lists.
+    pub total: String,
     pub prev: Option<String>,
     pub next: Option<String>,
 }
@@ -97,7 +98,7 @@ impl Pager {
         Self {
             page: p.page,
             pages: p.pages(),
-            total: p.total,
+            total: p.total_label(),
             prev: (p.page > 1).then(|| href(p.page - 1)),
             next: (p.page < p.pages()).then(|| href(p.page + 1)),
         }

@@ -124,7 +124,9 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PageOf<T> {
     items: Vec<T>,
+    /// The count, at most 10,001: above 10,000 it is a lower bound (`total_is_lower_bound`).
     total: i64,
+    total_is_lower_bound: bool,
     page: i64,
     per_page: i64,
 }
@@ -132,6 +134,7 @@ pub(crate) struct PageOf<T> {
 impl<T> From<xingjian_store::Page<T>> for PageOf<T> {
     fn from(p: xingjian_store::Page<T>) -> Self {
         Self {
+            total_is_lower_bound: p.is_capped(),
             items: p.items,
             total: p.total,
             page: p.page,
