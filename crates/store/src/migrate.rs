@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_chain",
         include_str!("../migrations/0008_audit_chain.sql"),
     ),
+    (
+        9,
+        "screening_hit_counts",
+        include_str!("../migrations/0009_screening_hit_counts.sql"),
+    ),
 ];
 
 /// What a migration run did.

@@ -395,7 +395,9 @@ impl ActorStore<'_> {
 
     /// (rule_id, outcome, count) of the visible lines of a run.
     pub async fn hit_counts(&self, run_id: i64) -> StoreResult<Vec<(String, String, i64)>> {
-        let mut q = Sql::new("SELECT h.rule_id, h.outcome, COUNT(*) AS n FROM screening_hits h");
+        let mut q = Sql::new(
+            "SELECT h.rule_id, h.outcome, CAST(SUM(h.n) AS BIGINT) AS n FROM screening_hit_counts h",
+        );
         q.append(self.hits_where(run_id, &HitFilter::default()))
             .push(" GROUP BY h.rule_id, h.outcome ORDER BY h.rule_id, h.outcome");
         q.fetch_all(self.store.db.pool())
@@ -433,7 +435,8 @@ impl ActorStore<'_> {
 
     /// The agencies that appear in a run's visible lines (for the filter).
     pub async fn hit_agencies(&self, run_id: i64) -> StoreResult<Vec<(i64, String)>> {
-        let mut q = Sql::new("SELECT DISTINCT h.agency_id, h.agency_name FROM screening_hits h");
+        let mut q =
+            Sql::new("SELECT DISTINCT h.agency_id, h.agency_name FROM screening_hit_counts h");
         q.append(self.hits_where(run_id, &HitFilter::default()))
             .push(" AND h.agency_id IS NOT NULL ORDER BY h.agency_id");
         q.fetch_all(self.store.db.pool())
@@ -535,6 +538,15 @@ impl SystemStore<'_> {
             }
             q.execute(&mut tx).await?;
         }
+        let mut counts = Sql::new(
+            "INSERT INTO screening_hit_counts (run_id, rule_id, outcome, agency_id, agency_name, n) \
+             SELECT run_id, rule_id, outcome, agency_id, agency_name, COUNT(*) FROM screening_hits \
+             WHERE run_id = ",
+        );
+        counts
+            .bind(id)
+            .push(" GROUP BY run_id, rule_id, outcome, agency_id, agency_name");
+        counts.execute(&mut tx).await?;
         let n_hits = hits.iter().filter(|h| h.outcome == "hit").count();
         let mut q = Sql::new(
             "UPDATE screening_runs SET status = 'done', progress_done = progress_total, finished_at = ",

@@ -346,6 +346,78 @@ both!(
     }
 );
 
+both!(
+    a_runs_counts_come_from_its_summary_within_scope,
+    |backend| async move {
+        let (t, store) = seeded(backend).await;
+        let ctx = RequestCtx::cli();
+        let prosecutor = actor(&store, "prosecutor").await;
+        let liaison = actor(&store, "liaison.jt").await;
+        let sys = store.system(&ctx);
+        let jt = sys.find_agency("区交通运输局").await.unwrap().unwrap().id.0;
+        let ga = sys.find_agency("区公安局").await.unwrap().unwrap().id.0;
+        let run = store
+            .as_actor(&prosecutor, &ctx)
+            .create_screening_run(&xingjian_store::NewRun {
+                as_of: "2026-06-30".into(),
+                dataset_ids: vec![],
+                rules_json: "[]".into(),
+                rule_count: 2,
+            })
+            .await
+            .unwrap();
+        let hit = |rule: &str, outcome: &str, agency: i64, name: &str, key: usize| {
+            xingjian_store::NewHit {
+                rule_id: rule.into(),
+                rule_version: 1,
+                outcome: outcome.into(),
+                table_name: "penalty_cases".into(),
+                agency_id: Some(agency),
+                agency_name: name.into(),
+                record_key: format!("K{key}"),
+                explanation: String::new(),
+                officers: vec![],
+                dimensions: vec![],
+                severity: "review".into(),
+                source_file: "f".into(),
+                source_row: key as i64,
+            }
+        };
+        let mut hits = Vec::new();
+        for k in 0..5 {
+            hits.push(hit("XCF-42", "hit", jt, "区交通运输局", k));
+        }
+        for k in 5..8 {
+            hits.push(hit("XCF-42", "incomplete", ga, "区公安局", k));
+        }
+        hits.push(hit("XCF-51", "hit", ga, "区公安局", 9));
+        sys.finish_screening_run(run, &hits, "{}", "[]")
+            .await
+            .unwrap();
+
+        let staff = store.as_actor(&prosecutor, &ctx);
+        assert_eq!(
+            staff.hit_counts(run).await.unwrap(),
+            vec![
+                ("XCF-42".into(), "hit".into(), 5),
+                ("XCF-42".into(), "incomplete".into(), 3),
+                ("XCF-51".into(), "hit".into(), 1),
+            ]
+        );
+        assert_eq!(staff.hit_agencies(run).await.unwrap().len(), 2);
+        let own = store.as_actor(&liaison, &ctx);
+        assert_eq!(
+            own.hit_counts(run).await.unwrap(),
+            vec![("XCF-42".into(), "hit".into(), 5)]
+        );
+        assert_eq!(
+            own.hit_agencies(run).await.unwrap(),
+            vec![(jt, "区交通运输局".to_owned())]
+        );
+        t.cleanup().await;
+    }
+);
+
 both!(a_liaison_sees_only_its_agency, |backend| async move {
     let (t, store) = seeded(backend).await;
     let ctx = RequestCtx::default();
