@@ -378,12 +378,39 @@ async fn run_mail(store: Store, adapter: xingjian_notify::SmtpAdapter) {
     }
 }
 
+/// The search index, looking ID numbers up by the data key's blind terms;
+/// `true` when it was built under another key and must be rebuilt.
 fn open_search(
     c: &Config,
     screener: &xingjian_screening::Screener,
-) -> Result<xingjian_search::SearchIndex> {
-    xingjian_search::SearchIndex::open(&c.search_dir(), Some(screener.objects.clone()))
-        .with_context(|| format!("无法打开检索索引 {}", c.search_dir().display()))
+    store: &Store,
+) -> Result<(xingjian_search::SearchIndex, bool)> {
+    let keyring = store.keyring.clone();
+    let index = xingjian_search::SearchIndex::open(&c.search_dir(), Some(screener.objects.clone()))
+        .with_context(|| format!("无法打开检索索引 {}", c.search_dir().display()))?
+        .with_blind(std::sync::Arc::new(move |s: &str| keyring.blind(s)));
+    let built_under = std::fs::read_to_string(blind_marker(c)).unwrap_or_default();
+    let stale =
+        built_under.trim() != store.keyring.current_id().unwrap_or_default() && index.cursor() > 0;
+    Ok((index, stale))
+}
+
+fn blind_marker(c: &Config) -> PathBuf {
+    c.search_dir().join("blind-key-id")
+}
+
+/// Rebuild the index from the database and record the key it was built under.
+async fn rebuild_search(
+    c: &Config,
+    store: &Store,
+    search: &xingjian_search::SearchIndex,
+) -> Result<u64> {
+    let n = search.rebuild(store).await?;
+    ops::write_atomically(
+        &blind_marker(c),
+        store.keyring.current_id().unwrap_or_default().as_bytes(),
+    )?;
+    Ok(n)
 }
 
 /// Keep the search index following the audit log (pages also catch up
@@ -437,7 +464,17 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
             .context("演示数据（种子年度回放）加载失败")?;
         xingjian_demo::seed_records(&store, &screener, &c.data_dir).await?;
     }
-    let search = std::sync::Arc::new(open_search(&c, &screener)?);
+    let (search, stale) = open_search(&c, &screener, &store)?;
+    let search = std::sync::Arc::new(search);
+    if stale {
+        tracing::warn!("search index built under another data key: rebuilding");
+        rebuild_search(&c, &store, &search).await?;
+    } else if search.cursor() == 0 {
+        ops::write_atomically(
+            &blind_marker(&c),
+            store.keyring.current_id().unwrap_or_default().as_bytes(),
+        )?;
+    }
     match search.catch_up(&store).await {
         Ok(n) if n > 0 => tracing::info!(changes = n, "search index caught up"),
         Ok(_) => {}
@@ -554,9 +591,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Reindex => {
             let store = open_store(&c).await?;
             let screener = screen::screener(&c).await?;
-            let search = open_search(&c, &screener)?;
+            let (search, _) = open_search(&c, &screener, &store)?;
             let started = std::time::Instant::now();
-            let n = search.rebuild(&store).await?;
+            let n = rebuild_search(&c, &store, &search).await?;
             println!(
                 "检索索引已重建：{n} 条（{:.1} 秒）/ search index rebuilt",
                 started.elapsed().as_secs_f64()
@@ -617,7 +654,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Keys { command } => match command {
             KeysCommand::Generate { out } => ops::generate_key(&out),
             KeysCommand::Status => ops::key_status(&open_store(&c).await?).await,
-            KeysCommand::Rotate => ops::rotate_keys(&open_store(&c).await?).await,
+            KeysCommand::Rotate => {
+                let store = open_store(&c).await?;
+                ops::rotate_keys(&store).await?;
+                // ID numbers are indexed under terms derived from the key.
+                let screener = screen::screener(&c).await?;
+                let (search, _) = open_search(&c, &screener, &store)?;
+                let n = rebuild_search(&c, &store, &search).await?;
+                println!("检索索引已按新密钥重建：{n} 条 / search index rebuilt");
+                Ok(())
+            }
         },
         Command::Audit { command } => {
             let store = open_store(&c).await?;

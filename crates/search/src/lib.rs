@@ -154,12 +154,16 @@ pub struct SearchResults {
 
 pub const PER_PAGE: usize = 20;
 
+/// Turns an ID number into the term it is indexed and looked up under.
+pub type Blind = std::sync::Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     writer: tokio::sync::Mutex<IndexWriter>,
     f: Fields,
     objects: Option<xingjian_datasets::Objects>,
+    blind: Blind,
 }
 
 impl SearchIndex {
@@ -195,7 +199,15 @@ impl SearchIndex {
             writer: tokio::sync::Mutex::new(writer),
             f,
             objects,
+            blind: std::sync::Arc::new(|s: &str| s.trim().to_ascii_uppercase()),
         })
+    }
+
+    /// Index and look up ID numbers by keyed terms (`Keyring::blind`), so the
+    /// index files never hold the numbers. Rebuild the index when it changes.
+    pub fn with_blind(mut self, blind: Blind) -> Self {
+        self.blind = blind;
+        self
     }
 
     /// The audit entry up to which the index is current.
@@ -234,7 +246,7 @@ impl SearchIndex {
             doc.add_text(f.exact, x);
         }
         for x in d.id_numbers.iter().filter(|x| !x.is_empty()) {
-            doc.add_text(f.id_no, x.trim().to_ascii_uppercase());
+            doc.add_text(f.id_no, (self.blind)(x));
         }
         for x in d.people.iter().filter(|x| !x.trim().is_empty()) {
             doc.add_text(f.people, x.trim());
@@ -513,17 +525,14 @@ impl SearchIndex {
                     ));
                 }
                 if may_look_up_people {
-                    let field = if looks_like_id_number(t) {
-                        f.id_no
+                    let term = if looks_like_id_number(t) {
+                        Term::from_field_text(f.id_no, &(self.blind)(t))
                     } else {
-                        f.people
+                        Term::from_field_text(f.people, &t.trim().to_ascii_uppercase())
                     };
                     personal.push((
                         Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, &t.trim().to_ascii_uppercase()),
-                            IndexRecordOption::Basic,
-                        )),
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
                     ));
                 }
             }
@@ -878,5 +887,35 @@ mod tests {
         let r = idx.search(&actor(Role::Clerk, None), &q).unwrap();
         assert_eq!(r.total, 0, "a clerk cannot look people up by ID number");
         assert!(!r.personal_data_matched);
+    }
+
+    #[tokio::test]
+    async fn id_numbers_are_indexed_by_keyed_terms_only() {
+        let keyring = std::sync::Arc::new(xingjian_store::Keyring::new([8u8; 32], &[]));
+        let k = keyring.clone();
+        let idx = SearchIndex::in_memory()
+            .unwrap()
+            .with_blind(std::sync::Arc::new(move |s: &str| k.blind(s)));
+        let mut a = doc("inquiry:1", "询问笔录", "问答", &["role:prosecutor"]);
+        a.id_numbers = vec!["41010219700101100x".into()];
+        idx.add(&[a]).await.unwrap();
+        let q = SearchQuery {
+            q: "41010219700101100X".into(),
+            ..Default::default()
+        };
+        let r = idx.search(&actor(Role::Prosecutor, None), &q).unwrap();
+        assert_eq!(r.total, 1, "found by its number");
+        // The number itself is no term of the index.
+        let searcher = idx.reader.searcher();
+        let plain = TermQuery::new(
+            Term::from_field_text(idx.f.id_no, "41010219700101100X"),
+            IndexRecordOption::Basic,
+        );
+        assert_eq!(searcher.search(&plain, &Count).unwrap(), 0);
+        let blinded = TermQuery::new(
+            Term::from_field_text(idx.f.id_no, &keyring.blind("41010219700101100X")),
+            IndexRecordOption::Basic,
+        );
+        assert_eq!(searcher.search(&blinded, &Count).unwrap(), 1);
     }
 }

@@ -22,6 +22,8 @@ pub const SEALED_COLUMNS: &[(&str, &str)] =
 struct DataKey {
     id: String,
     cipher: Aes256Gcm,
+    /// Derived from the key: the HMAC key of blind index terms.
+    blind: [u8; 32],
 }
 
 impl DataKey {
@@ -30,6 +32,11 @@ impl DataKey {
         Self {
             id: digest[..4].iter().map(|b| format!("{b:02x}")).collect(),
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(bytes)),
+            blind: Sha256::new()
+                .chain_update(b"xingjian/blind-index/v1\n")
+                .chain_update(bytes)
+                .finalize()
+                .into(),
         }
     }
 }
@@ -142,6 +149,28 @@ impl Keyring {
             })?;
         String::from_utf8(plain)
             .map_err(|_| StoreError::Internal("sealed value is not text".into()))
+    }
+
+    /// The term under which an ID number is indexed and looked up (a keyed
+    /// HMAC-SHA256 of the normalised number, so the index never holds the
+    /// number itself); without a key, the normalised number.
+    pub fn blind(&self, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let normalised = value.trim().to_ascii_uppercase();
+        let Some(k) = &self.current else {
+            return normalised;
+        };
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&k.blind) else {
+            return normalised;
+        };
+        mac.update(normalised.as_bytes());
+        let tag: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("b1:{tag}")
     }
 
     /// The key id a stored value was sealed with (`None`: not sealed).
@@ -265,6 +294,19 @@ mod tests {
         t.pop();
         t.push(if sealed.ends_with('A') { 'B' } else { 'A' });
         assert!(ring_old.open(&t).is_err());
+    }
+
+    #[test]
+    fn blind_terms_hide_the_number_and_match_its_spellings() {
+        let ring = Keyring::new([5u8; 32], &[]);
+        let t = ring.blind("41010219700101100x");
+        assert!(t.starts_with("b1:") && !t.contains("4101"), "{t}");
+        assert_eq!(t, ring.blind(" 41010219700101100X "));
+        assert_ne!(t, Keyring::new([6u8; 32], &[]).blind("41010219700101100X"));
+        assert_eq!(
+            Keyring::default().blind("41010219700101100x"),
+            "41010219700101100X"
+        );
     }
 
     #[test]

@@ -97,7 +97,11 @@ impl TestApp {
                 &objects.path().join("search-index"),
                 Some(screener.objects.clone()),
             )
-            .unwrap(),
+            .unwrap()
+            .with_blind({
+                let keyring = store.keyring.clone();
+                std::sync::Arc::new(move |s: &str| keyring.blind(s))
+            }),
         ))
         .with_screener(screener);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
