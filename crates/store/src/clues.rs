@@ -312,10 +312,18 @@ impl ActorStore<'_> {
             from_row,
         )
         .await?;
-        Ok(Page {
-            items: page.items.into_iter().map(Clue::mask).collect(),
-            ..page
-        })
+        let items = page
+            .items
+            .into_iter()
+            .map(|c| self.opened(c).map(Clue::mask))
+            .collect::<StoreResult<_>>()?;
+        Ok(Page { items, ..page })
+    }
+
+    /// The clue with its reporter's contact opened (stored sealed).
+    fn opened(&self, mut c: Clue) -> StoreResult<Clue> {
+        c.reporter_contact = self.store.keyring.open(&c.reporter_contact)?;
+        Ok(c)
     }
 
     /// A clue and its records; absent or out of scope → `NotFound` (the latter audited).
@@ -328,7 +336,7 @@ impl ActorStore<'_> {
                 .absent_or_refused("clues", id, "clue.read", "clue")
                 .await);
         };
-        let clue = from_row(&row)?.mask();
+        let clue = self.opened(from_row(&row)?)?.mask();
         let mut q = Sql::new(
             "SELECT hit_id, rule_id, table_name, record_key, source_file, source_row, explanation \
              FROM clue_records WHERE clue_id = ",
@@ -414,7 +422,7 @@ impl ActorStore<'_> {
             .push(", ");
         q.bind(input.reporter_name.as_str())
             .push(", ")
-            .bind(input.reporter_contact.as_str());
+            .bind(self.store.keyring.seal(&input.reporter_contact)?);
         q.push(", ")
             .bind(input.plate.as_str())
             .push(", ")
@@ -487,7 +495,7 @@ impl ActorStore<'_> {
         q.append(w).push(" ORDER BY c.id DESC LIMIT 300");
         let mut out = Vec::new();
         for r in q.fetch_all(self.store.db.pool()).await? {
-            let c = from_row(&r)?;
+            let c = self.opened(from_row(&r)?)?;
             let mut why = Vec::new();
             if !plate.is_empty() && c.plate == plate {
                 why.push(format!("车牌相同（{plate}）"));
@@ -663,7 +671,7 @@ impl ActorStore<'_> {
                 .absent_or_refused("clues", id, "clue.reveal", "clue")
                 .await);
         };
-        let c = from_row(&row)?;
+        let c = self.opened(from_row(&row)?)?;
         self.audit(
             AuditEntry::new(
                 "personal_data.view",

@@ -1,4 +1,5 @@
-//! Personal data encrypted at rest: ID numbers and phone numbers are stored
+//! Personal data encrypted at rest: ID numbers and phone numbers (of
+//! interviewees, staff and liaisons, and the reporters of clues) are stored
 //! as `enc1:<key id>:<base64(nonce ‖ AES-256-GCM ciphertext)>`, sealed with
 //! the current data key and opened with it or a previous one (key rotation:
 //! `xingjian keys rotate` re-seals everything with the current key). Values

@@ -245,6 +245,15 @@ both!(the_demo_office_as_its_users_see_it, |backend| async move {
         .await
         .unwrap();
     assert!(!phones.is_empty());
+    let contacts: Vec<String> =
+        sqlx::query_scalar("SELECT reporter_contact FROM clues WHERE reporter_contact <> ''")
+            .fetch_all(app.store.db().pool())
+            .await
+            .unwrap();
+    assert!(
+        contacts.iter().all(|c| c.starts_with("enc1:")),
+        "{contacts:?}"
+    );
     assert!(
         phones
             .iter()
