@@ -141,11 +141,15 @@ pub async fn backup(db: &Db, c: &Config, out: &Path) -> Result<()> {
         let rows = snap
             .each_row(&t, |values| {
                 if t.name == "audit_head" {
-                    audit_head = Some(format!(
-                        "{}:{}",
-                        values[1],
-                        values[2].as_str().unwrap_or("")
-                    ));
+                    let col = |name: &str| {
+                        t.columns
+                            .iter()
+                            .position(|c| c.name == name)
+                            .and_then(|i| values.get(i))
+                    };
+                    if let (Some(seq), Some(hash)) = (col("seq"), col("hash")) {
+                        audit_head = Some(format!("{seq}:{}", hash.as_str().unwrap_or("")));
+                    }
                 }
                 serde_json::to_writer(&mut w, &values)
                     .and_then(|()| w.write_all(b"\n").map_err(serde_json::Error::io))

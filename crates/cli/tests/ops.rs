@@ -105,14 +105,19 @@ fn audit_verify_names_the_entries_changed_by_hand() {
 /// A backup archive's tables as sorted rows, and its objects' checksums.
 type Contents = (BTreeMap<String, Vec<String>>, BTreeMap<String, String>);
 
-fn contents(zip_path: &Path) -> Contents {
+fn manifest(zip_path: &Path) -> serde_json::Value {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
     let mut manifest = String::new();
     zip.by_name("manifest.json")
         .unwrap()
         .read_to_string(&mut manifest)
         .unwrap();
-    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    serde_json::from_str(&manifest).unwrap()
+}
+
+fn contents(zip_path: &Path) -> Contents {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let manifest = manifest(zip_path);
     let mut tables = BTreeMap::new();
     for t in manifest["tables"].as_array().unwrap() {
         let name = t["name"].as_str().unwrap().to_owned();
@@ -178,6 +183,12 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("备份完成"), "{}", text(&o));
     assert!(!p.join("office.zip.partial").exists());
+    let head = String::from_utf8(xingjian(p, &["audit", "head"], None).stdout).unwrap();
+    assert_eq!(
+        manifest(&backup)["audit_head"].as_str(),
+        Some(head.trim()),
+        "the manifest records the chain's head"
+    );
     let original = contents(&backup);
     assert!(original.0["screening_hits"].len() > 10);
     assert!(original.0["audit_log"].len() > 5);
