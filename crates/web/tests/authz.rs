@@ -3,6 +3,9 @@
 //! `tests/authz-matrix.txt`. The routes are read from the router's source, so
 //! a new route without a line in the matrix fails this test.
 //!
+//! Most changes are walked with an empty form; the routes in `VALID_BODIES`
+//! with a valid one.
+//!
 //! Outcomes: `A` allowed (a page, a file, a redirect after a change, a
 //! conflict with the record's state), `V` the empty form the walk sends was
 //! refused as invalid (400/422) — for these routes the permission is checked by
@@ -35,6 +38,37 @@ const COLUMNS: [(&str, Option<&str>); 10] = [
 ];
 
 const MATRIX: &str = "tests/authz-matrix.txt";
+
+/// Routes walked with a valid body (form or JSON), so that the permission,
+/// not the input, decides: the office's registry and intake.
+const VALID_BODIES: &[(&str, &str, &str)] = &[
+    ("POST", "/agencies", "name=矩阵测试机关&kind=other"),
+    (
+        "POST",
+        "/admin/users",
+        "username=matrix.page&display_name=矩阵&role=clerk&password=Matrix-Pass-2026",
+    ),
+    (
+        "POST",
+        "/api/v1/agencies",
+        r#"{"name":"矩阵测试机关二","kind":"other"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/users",
+        r#"{"username":"matrix.api","display_name":"矩阵","role":"clerk","password":"Matrix-Pass-2026"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/clues",
+        r#"{"source":"12309","title":"矩阵线索","content":"矩阵测试内容","received_at":"2026-06-01T09:30","reporter_name":"某某","reporter_contact":"13800000000"}"#,
+    ),
+    (
+        "POST",
+        "/clues/new",
+        "source=12309&title=矩阵线索&content=矩阵测试内容&received_at=2026-06-01T09:30&reporter_name=某某&reporter_contact=13800000000",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Route {
@@ -263,8 +297,23 @@ async fn outcome(b: &Browser, r: &Route, path: &str) -> char {
                 .client
                 .request(m.parse().unwrap(), &url)
                 .header("X-CSRF-Token", &b.csrf);
+            let valid = VALID_BODIES
+                .iter()
+                .find(|(m, p, _)| *m == r.method && *p == r.path)
+                .map(|v| v.2);
             if r.upload {
                 req.multipart(reqwest::multipart::Form::new().text("note", ""))
+            } else if let Some(body) = valid {
+                if api {
+                    req.header("Content-Type", "application/json").body(body)
+                } else {
+                    let mut fields: Vec<(&str, &str)> = body
+                        .split('&')
+                        .filter_map(|kv| kv.split_once('='))
+                        .collect();
+                    fields.push(("_csrf", b.csrf.as_str()));
+                    req.form(&fields)
+                }
             } else if api {
                 req.json(&serde_json::json!({}))
             } else {
