@@ -65,6 +65,16 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/campaigns",
+        r#"{"name":"矩阵专项活动","starts_on":"2026-01-01","ends_on":"2026-12-31","focus_areas":["网约车监管"],"leading_group":"张检察长，检察长，第一责任人"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/file-requests",
+        r#"{"agency_id":{jt},"title":"矩阵调取卷宗","case_numbers":"上交运罚〔2023〕101号","due_on":"2026-12-31"}"#,
+    ),
+    (
+        "POST",
         "/clues/new",
         "source=12309&title=矩阵线索&content=矩阵测试内容&received_at=2026-06-01T09:30&reporter_name=某某&reporter_contact=13800000000",
     ),
@@ -287,7 +297,8 @@ fn concrete(path: &str, ids: &BTreeMap<&'static str, i64>) -> String {
     out.join("/")
 }
 
-async fn outcome(b: &Browser, r: &Route, path: &str) -> char {
+/// `{jt}` in a body is the transport bureau's id.
+async fn outcome(b: &Browser, r: &Route, path: &str, jt: i64) -> char {
     let url = b.url(path);
     let api = path.starts_with("/api/");
     let req = match r.method.as_str() {
@@ -300,12 +311,13 @@ async fn outcome(b: &Browser, r: &Route, path: &str) -> char {
             let valid = VALID_BODIES
                 .iter()
                 .find(|(m, p, _)| *m == r.method && *p == r.path)
-                .map(|v| v.2);
+                .map(|v| v.2.replace("{jt}", &jt.to_string()));
             if r.upload {
                 req.multipart(reqwest::multipart::Form::new().text("note", ""))
-            } else if let Some(body) = valid {
+            } else if let Some(body) = &valid {
                 if api {
-                    req.header("Content-Type", "application/json").body(body)
+                    req.header("Content-Type", "application/json")
+                        .body(body.clone())
                 } else {
                     let mut fields: Vec<(&str, &str)> = body
                         .split('&')
@@ -383,14 +395,14 @@ both!(
                     // Each session-ending route with a session of its own.
                     let fresh = app.login(u).await;
                     let path = concrete(&r.path, &ids);
-                    let o = outcome(&fresh, r, &path).await;
+                    let o = outcome(&fresh, r, &path, ids["agencies"]).await;
                     got.entry((r.path.clone(), r.method.clone()))
                         .or_default()
                         .push(o);
                     continue;
                 }
                 let path = concrete(&r.path, &ids);
-                let o = outcome(&b, r, &path).await;
+                let o = outcome(&b, r, &path, ids["agencies"]).await;
                 got.entry((r.path.clone(), r.method.clone()))
                     .or_default()
                     .push(o);
