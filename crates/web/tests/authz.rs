@@ -75,6 +75,16 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/exchanges",
+        r#"{"kind":"case_notice","agency_id":{jt},"title":"矩阵通报","content":"矩阵测试内容"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/tasks",
+        r#"{"title":"矩阵任务","owner_id":{owner},"due_on":"2026-12-31"}"#,
+    ),
+    (
+        "POST",
         "/clues/new",
         "source=12309&title=矩阵线索&content=矩阵测试内容&received_at=2026-06-01T09:30&reporter_name=某某&reporter_contact=13800000000",
     ),
@@ -201,6 +211,10 @@ async fn ids(app: &TestApp) -> BTreeMap<&'static str, i64> {
         "users",
         one("SELECT MIN(id) FROM users WHERE username = 'liaison.jy'".into()).await,
     );
+    m.insert(
+        "owner",
+        one("SELECT MIN(id) FROM users WHERE username = 'prosecutor'".into()).await,
+    );
     for (prefix, sql) in [
         ("campaigns", "SELECT MIN(id) FROM campaigns".to_owned()),
         ("tasks", "SELECT MIN(id) FROM tasks".to_owned()),
@@ -297,8 +311,8 @@ fn concrete(path: &str, ids: &BTreeMap<&'static str, i64>) -> String {
     out.join("/")
 }
 
-/// `{jt}` in a body is the transport bureau's id.
-async fn outcome(b: &Browser, r: &Route, path: &str, jt: i64) -> char {
+/// `{jt}` in a body is the transport bureau's id, `{owner}` the prosecutor's.
+async fn outcome(b: &Browser, r: &Route, path: &str, ids: &BTreeMap<&'static str, i64>) -> char {
     let url = b.url(path);
     let api = path.starts_with("/api/");
     let req = match r.method.as_str() {
@@ -311,7 +325,10 @@ async fn outcome(b: &Browser, r: &Route, path: &str, jt: i64) -> char {
             let valid = VALID_BODIES
                 .iter()
                 .find(|(m, p, _)| *m == r.method && *p == r.path)
-                .map(|v| v.2.replace("{jt}", &jt.to_string()));
+                .map(|v| {
+                    v.2.replace("{jt}", &ids["agencies"].to_string())
+                        .replace("{owner}", &ids["owner"].to_string())
+                });
             if r.upload {
                 req.multipart(reqwest::multipart::Form::new().text("note", ""))
             } else if let Some(body) = &valid {
@@ -395,14 +412,14 @@ both!(
                     // Each session-ending route with a session of its own.
                     let fresh = app.login(u).await;
                     let path = concrete(&r.path, &ids);
-                    let o = outcome(&fresh, r, &path, ids["agencies"]).await;
+                    let o = outcome(&fresh, r, &path, &ids).await;
                     got.entry((r.path.clone(), r.method.clone()))
                         .or_default()
                         .push(o);
                     continue;
                 }
                 let path = concrete(&r.path, &ids);
-                let o = outcome(&b, r, &path, ids["agencies"]).await;
+                let o = outcome(&b, r, &path, &ids).await;
                 got.entry((r.path.clone(), r.method.clone()))
                     .or_default()
                     .push(o);
