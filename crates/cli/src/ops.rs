@@ -241,7 +241,15 @@ pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
     // before the database (and again on a retry) is harmless.
     let objects = Objects::from_url(&c.objects_url()).map_err(anyhow::Error::msg)?;
     for o in &manifest.objects {
-        let mut bytes = Vec::with_capacity(o.size as usize);
+        if o.path.starts_with('/')
+            || o.path
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            bail!("备份中的文件路径“{}”无效，未恢复任何数据", o.path);
+        }
+        // The manifest is input: never trust its size for an allocation.
+        let mut bytes = Vec::with_capacity(o.size.min(64 << 20) as usize);
         zip.by_name(&format!("objects/{}", o.path))
             .with_context(|| format!("备份中缺少文件 {}", o.path))?
             .read_to_end(&mut bytes)?;

@@ -336,3 +336,33 @@ fn the_data_key_is_created_private_and_never_overwritten() {
     assert!(text(&o).contains("重新加密 0 项"), "{}", text(&o));
     assert!(xingjian(p, &["audit", "verify"], None).status.success());
 }
+
+#[test]
+fn a_crafted_archive_cannot_write_outside_the_object_store() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("crafted.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("objects/../../escaped.txt", opts).unwrap();
+    zip.write_all(b"x").unwrap();
+    zip.start_file("manifest.json", opts).unwrap();
+    let manifest = serde_json::json!({
+        "format": "xingjian-backup", "format_version": 1, "xingjian_version": "0",
+        "created_at": "2026-11-26T00:00:00Z", "backend": "sqlite", "schema_version": 9,
+        "audit_head": null, "tables": [],
+        "objects": [{"path": "../../escaped.txt", "size": 1, "sha256": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}]
+    });
+    zip.write_all(manifest.to_string().as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let target = dir.path().join("office");
+    let o = xingjian(&target, &["restore", archive.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("文件路径“../../escaped.txt”无效"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.path().join("escaped.txt").exists());
+    assert!(!target.join("escaped.txt").exists());
+}
