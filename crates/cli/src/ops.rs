@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use xingjian_datasets::Objects;
+use xingjian_domain::hex;
 use xingjian_store::{ChainHead, Db, Keyring, RequestCtx, Store, TableSchema};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -90,10 +91,6 @@ struct ObjectEntry {
     sha256: String,
 }
 
-fn hex(d: impl AsRef<[u8]>) -> String {
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A writer that hashes what passes through it.
 struct Hashing<W> {
     inner: W,
@@ -156,7 +153,7 @@ pub async fn backup(db: &Db, c: &Config, out: &Path) -> Result<()> {
                     .map_err(|e| xingjian_store::StoreError::Internal(e.to_string()))
             })
             .await?;
-        let sha256 = hex(w.hash.finalize());
+        let sha256 = hex(&w.hash.finalize());
         tables.push(TableEntry {
             schema: t,
             rows,
@@ -173,7 +170,7 @@ pub async fn backup(db: &Db, c: &Config, out: &Path) -> Result<()> {
         listed.push(ObjectEntry {
             path,
             size,
-            sha256: hex(Sha256::digest(&bytes)),
+            sha256: hex(&Sha256::digest(&bytes)),
         });
     }
 
@@ -253,7 +250,7 @@ pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
         zip.by_name(&format!("objects/{}", o.path))
             .with_context(|| format!("备份中缺少文件 {}", o.path))?
             .read_to_end(&mut bytes)?;
-        if hex(Sha256::digest(&bytes)) != o.sha256 {
+        if hex(&Sha256::digest(&bytes)) != o.sha256 {
             bail!("备份中的文件 {} 已损坏（校验和不符）", o.path);
         }
         objects
@@ -291,7 +288,7 @@ pub async fn restore(db: &Db, c: &Config, file: &Path) -> Result<()> {
         if !batch.is_empty() {
             r.insert(&t.schema.name, &t.schema.columns, &batch).await?;
         }
-        if hex(hash.finalize()) != t.sha256 || n != t.rows {
+        if hex(&hash.finalize()) != t.sha256 || n != t.rows {
             bail!(
                 "备份中的表 {} 已损坏（校验和或行数不符），未恢复任何数据",
                 t.schema.name

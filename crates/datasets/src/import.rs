@@ -94,10 +94,7 @@ pub async fn store_document(
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xingjian_domain::hex(&Sha256::digest(bytes))
 }
 
 fn safe_name(name: &str) -> String {

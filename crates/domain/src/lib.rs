@@ -29,6 +29,11 @@ pub use clue::{ClueInput, ClueSource, Disposition, TriageInput, normalize_plate}
 pub use error::{FieldError, ValidationErrors};
 pub use ids::{AgencyId, UserId};
 
+/// Lowercase hexadecimal of bytes (digests, content addresses, key ids).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The five problem dimensions of the seed's file review (五个方面).
 pub const DIMENSIONS: [&str; 5] = [
     "逐利执法",

@@ -72,7 +72,7 @@ impl Link {
         h.update(prev.as_bytes());
         h.update(b"\n");
         h.update(fields.to_string().as_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        xingjian_domain::hex(&h.finalize())
     }
 
     fn from_row(r: &AnyRow, seq: i64) -> sqlx::Result<Self> {
@@ -435,12 +435,8 @@ mod tests {
     #[test]
     fn sm3_matches_the_standard_test_vector() {
         // GB/T 32905-2016, example 1: SM3("abc").
-        let d: String = Sm3::digest(b"abc")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         assert_eq!(
-            d,
+            xingjian_domain::hex(&Sm3::digest(b"abc")),
             "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         );
     }

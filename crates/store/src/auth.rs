@@ -102,10 +102,7 @@ fn random_token() -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xingjian_domain::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.

@@ -31,7 +31,7 @@ impl DataKey {
     fn new(bytes: &[u8; 32]) -> Self {
         let digest = Sha256::digest(bytes);
         Self {
-            id: digest[..4].iter().map(|b| format!("{b:02x}")).collect(),
+            id: xingjian_domain::hex(&digest[..4]),
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(bytes)),
             blind: Sha256::new()
                 .chain_update(b"xingjian/blind-index/v1\n")
@@ -165,13 +165,7 @@ impl Keyring {
             return normalised;
         };
         mac.update(normalised.as_bytes());
-        let tag: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("b1:{tag}")
+        format!("b1:{}", xingjian_domain::hex(&mac.finalize().into_bytes()))
     }
 
     /// The key id a stored value was sealed with (`None`: not sealed).

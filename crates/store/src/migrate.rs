@@ -82,8 +82,7 @@ pub(crate) fn render(sql: &str, backend: Backend) -> String {
 }
 
 fn checksum(sql: &str) -> String {
-    let digest = Sha256::digest(sql.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    xingjian_domain::hex(&Sha256::digest(sql.as_bytes()))
 }
 
 impl Db {
