@@ -399,6 +399,14 @@ fn blind_marker(c: &Config) -> PathBuf {
     c.search_dir().join("blind-key-id")
 }
 
+/// Record the data key the index's ID-number terms are derived from.
+fn record_search_key(c: &Config, store: &Store) -> Result<()> {
+    ops::write_atomically(
+        &blind_marker(c),
+        store.keyring.current_id().unwrap_or_default().as_bytes(),
+    )
+}
+
 /// Rebuild the index from the database and record the key it was built under.
 async fn rebuild_search(
     c: &Config,
@@ -406,11 +414,15 @@ async fn rebuild_search(
     search: &xingjian_search::SearchIndex,
 ) -> Result<u64> {
     let n = search.rebuild(store).await?;
-    ops::write_atomically(
-        &blind_marker(c),
-        store.keyring.current_id().unwrap_or_default().as_bytes(),
-    )?;
+    record_search_key(c, store)?;
     Ok(n)
+}
+
+/// `xingjian reindex`: open the index and rebuild it from the database.
+async fn reindex(c: &Config, store: &Store) -> Result<u64> {
+    let screener = screen::screener(c).await?;
+    let (search, _) = open_search(c, &screener, store)?;
+    rebuild_search(c, store, &search).await
 }
 
 /// Keep the search index following the audit log (pages also catch up
@@ -470,10 +482,7 @@ async fn serve(c: Config, demo_requested: bool) -> Result<()> {
         tracing::warn!("search index built under another data key: rebuilding");
         rebuild_search(&c, &store, &search).await?;
     } else if search.cursor() == 0 {
-        ops::write_atomically(
-            &blind_marker(&c),
-            store.keyring.current_id().unwrap_or_default().as_bytes(),
-        )?;
+        record_search_key(&c, &store)?;
     }
     match search.catch_up(&store).await {
         Ok(n) if n > 0 => tracing::info!(changes = n, "search index caught up"),
@@ -590,10 +599,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { demo, .. } => serve(c, demo).await,
         Command::Reindex => {
             let store = open_store(&c).await?;
-            let screener = screen::screener(&c).await?;
-            let (search, _) = open_search(&c, &screener, &store)?;
             let started = std::time::Instant::now();
-            let n = rebuild_search(&c, &store, &search).await?;
+            let n = reindex(&c, &store).await?;
             println!(
                 "检索索引已重建：{n} 条（{:.1} 秒）/ search index rebuilt",
                 started.elapsed().as_secs_f64()
@@ -658,9 +665,7 @@ async fn run(cli: Cli) -> Result<()> {
                 let store = open_store(&c).await?;
                 ops::rotate_keys(&store).await?;
                 // ID numbers are indexed under terms derived from the key.
-                let screener = screen::screener(&c).await?;
-                let (search, _) = open_search(&c, &screener, &store)?;
-                let n = rebuild_search(&c, &store, &search).await?;
+                let n = reindex(&c, &store).await?;
                 println!("检索索引已按新密钥重建：{n} 条 / search index rebuilt");
                 Ok(())
             }
