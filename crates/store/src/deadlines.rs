@@ -676,6 +676,16 @@ pub(crate) async fn liaisons_of(tx: &mut AnyConnection, agency_id: i64) -> Store
 impl SystemStore<'_> {
     /// Clocks still running or paused, as `subject#id label (due …)`, the
     /// earliest due first: for checks after a replay and for operators.
+    /// How many clocks are running or paused.
+    pub async fn count_open_deadlines(&self) -> StoreResult<i64> {
+        Ok(
+            Sql::new("SELECT COUNT(*) AS n FROM deadlines WHERE status IN ('running', 'paused')")
+                .fetch_one(self.store.db.pool())
+                .await?
+                .try_get("n")?,
+        )
+    }
+
     pub async fn open_deadlines(&self) -> StoreResult<Vec<String>> {
         let rows = Sql::new(
             "SELECT subject, subject_id, label, due_on FROM deadlines WHERE status IN ('running', 'paused') \

@@ -200,9 +200,8 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
                 .set(n);
         }
     }
-    if let Ok(open) = sys.open_deadlines().await {
-        m.open_deadlines
-            .set(i64::try_from(open.len()).unwrap_or(i64::MAX));
+    if let Ok(n) = sys.count_open_deadlines().await {
+        m.open_deadlines.set(n);
     }
     let mut body = String::new();
     if encode(&mut body, &m.registry).is_err() {
