@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{generate, office_with, text, xingjian};
+use common::{add_user, generate, office_with, text, with_db, xingjian};
 
 #[test]
 fn migrate_then_manage_accounts() {
@@ -174,16 +174,7 @@ fn bad_configuration_is_refused_with_a_clear_message() {
 fn a_database_from_a_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert!(xingjian(dir.path(), &["migrate"], None).status.success());
-    let url = format!("sqlite://{}", dir.path().join("xingjian.db").display());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let db = xingjian_store::Db::connect(&url).await.unwrap();
-        sqlx_insert_future_version(&db).await;
-        db.close().await;
-    });
+    with_db(dir.path(), sqlx_insert_future_version);
     let o = xingjian(dir.path(), &["serve", "--listen", "127.0.0.1:0"], None);
     assert!(!o.status.success());
     assert!(text(&o).contains("请升级 xingjian"), "{}", text(&o));
@@ -198,21 +189,7 @@ async fn sqlx_insert_future_version(db: &xingjian_store::Db) {
 #[test]
 fn import_a_gbk_file_with_a_bad_row_then_its_valid_rows_then_again() {
     let dir = tempfile::tempdir().unwrap();
-    let o = xingjian(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--username",
-            "admin",
-            "--name",
-            "管理员",
-            "--role",
-            "admin",
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    add_user(dir.path(), "admin", "管理员", "admin");
     let csv = "案件编号,执法机关,违法类型,违法行为发生日期,程序类型,当事人类型,执法人员,决定日期,处罚种类,罚款金额\n\
                A1,区新城交通执法大队,超载,2023-05-01,简易,个人,T001,2023-05-01,罚款,100\n\
                A2,区新城交通执法大队,超载,2023-02-30,简易,个人,T001,2023-05-01,罚款,100\n";

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{generate, office_with, text, xingjian};
+use common::{generate, office_with, text, with_db, xingjian};
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -35,17 +35,9 @@ fn kill_after(dir: &Path, args: &[&str], after: Duration) -> bool {
 }
 
 fn rows(dir: &Path, sql: &str) -> Vec<(String, i64)> {
-    let url = format!("sqlite://{}", dir.join("xingjian.db").display());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let db = xingjian_store::Db::connect(&url).await.unwrap();
-            let r: Vec<(String, i64)> = sqlx::query_as(sql).fetch_all(db.pool()).await.unwrap();
-            db.close().await;
-            r
-        })
+    with_db(dir, async |db| {
+        sqlx::query_as(sql).fetch_all(db.pool()).await.unwrap()
+    })
 }
 
 /// Start `serve` until it listens (what a restart after a crash does), then stop it.

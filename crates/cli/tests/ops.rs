@@ -3,53 +3,27 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{generate, office_with, text, xingjian, xingjian_env};
+use common::{add_user, generate, office_with, runtime, text, with_db, xingjian, xingjian_env};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Run literal SQL on a data directory's SQLite database.
 fn sql(dir: &Path, statements: &str) {
-    let url = format!("sqlite://{}", dir.join("xingjian.db").display());
-    rt().block_on(async {
-        let db = xingjian_store::Db::connect(&url).await.unwrap();
-        db.execute_raw(statements).await.unwrap();
-        db.close().await;
-    });
+    with_db(dir, async |db| db.execute_raw(statements).await.unwrap());
 }
 
-fn add_user(dir: &Path, username: &str) {
-    let o = xingjian(
-        dir,
-        &[
-            "user",
-            "add",
-            "--username",
-            username,
-            "--name",
-            username,
-            "--role",
-            "prosecutor",
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", text(&o));
+fn add_prosecutor(dir: &Path, username: &str) {
+    add_user(dir, username, username, "prosecutor");
 }
 
 #[test]
 fn audit_verify_names_the_entries_changed_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    add_user(p, "wang");
-    add_user(p, "li.si");
-    add_user(p, "zhao");
+    add_prosecutor(p, "wang");
+    add_prosecutor(p, "li.si");
+    add_prosecutor(p, "zhao");
     let o = xingjian(p, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("审计链完整：3 条记录"), "{}", text(&o));
@@ -237,7 +211,7 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
         std::fs::read_to_string(&hits).unwrap(),
         std::fs::read_to_string(&hits2).unwrap()
     );
-    add_user(&d, "newcomer");
+    add_prosecutor(&d, "newcomer");
     assert!(xingjian(&d, &["audit", "verify"], None).status.success());
 
     // A restore never overwrites an office.
@@ -255,7 +229,7 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
     assert!(text(&o).contains("不是 xingjian 备份文件"), "{}", text(&o));
 
     // Into an empty PostgreSQL database.
-    let rt = rt();
+    let rt = runtime();
     let pg = rt.block_on(xingjian_testkit::TestDb::new_unmigrated(
         xingjian_store::Backend::Postgres,
     ));
@@ -308,7 +282,7 @@ fn a_backup_restores_into_an_empty_directory_and_database_on_both_backends() {
 fn the_data_key_is_created_private_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    add_user(p, "wang");
+    add_prosecutor(p, "wang");
     let key = p.join("keys").join("data.key");
     #[cfg(unix)]
     {

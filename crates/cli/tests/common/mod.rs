@@ -62,25 +62,48 @@ pub fn generate(dir: &std::path::Path, cases: u32) -> std::path::PathBuf {
     gen_dir
 }
 
-/// A data directory with an administrator and the given files imported.
-pub fn office_with(dir: &std::path::Path, from: &std::path::Path, files: &[&str]) {
+/// Create an account (its password printed once, unread).
+pub fn add_user(dir: &std::path::Path, username: &str, name: &str, role: &str) {
     let o = xingjian(
         dir,
         &[
             "user",
             "add",
             "--username",
-            "admin",
+            username,
             "--name",
-            "管理员",
+            name,
             "--role",
-            "admin",
+            role,
         ],
         None,
     );
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// A data directory with an administrator and the given files imported.
+pub fn office_with(dir: &std::path::Path, from: &std::path::Path, files: &[&str]) {
+    add_user(dir, "admin", "管理员", "admin");
     for f in files {
         let o = xingjian(dir, &["import", from.join(f).to_str().unwrap()], None);
         assert!(o.status.success(), "{f}: {}", text(&o));
     }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Run `f` on a data directory's SQLite database (to look, or to tamper).
+pub fn with_db<T>(dir: &std::path::Path, f: impl AsyncFnOnce(&xingjian_store::Db) -> T) -> T {
+    let url = format!("sqlite://{}", dir.join("xingjian.db").display());
+    runtime().block_on(async {
+        let db = xingjian_store::Db::connect(&url).await.unwrap();
+        let out = f(&db).await;
+        db.close().await;
+        out
+    })
 }
