@@ -6,6 +6,7 @@
 #
 #   bash bench/search/run.sh              # 1,000,000 documents
 #   DOCS=100000 bash bench/search/run.sh
+#   REUSE=1 bash bench/search/run.sh   # query the index the last run left
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DOCS=${DOCS:-1000000}

@@ -23,7 +23,7 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, Order, TantivyDocument, Term};
 use xingjian_domain::Actor;
 use xingjian_domain::search::{
     DocKind, SearchDoc, audience_of, exact_key, looks_like_id_number, may_search_id_numbers,
@@ -52,6 +52,7 @@ struct Fields {
     url: Field,
     title: Field,
     body: Field,
+    text: Field,
     exact: Field,
     id_no: Field,
     people: Field,
@@ -61,22 +62,26 @@ struct Fields {
     date: Field,
 }
 
+/// Title and body are stored (for snippets) and indexed with frequencies;
+/// `text` (their words together, not stored) is what words match, so each
+/// word is one term and several words are an intersection of terms. No
+/// positions: words are never matched as phrases.
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let stored = words.clone().set_stored();
     let f = Fields {
         key: b.add_text_field("key", STRING | STORED),
         group: b.add_text_field("group", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         url: b.add_text_field("url", STORED),
-        title: b.add_text_field("title", text.clone()),
-        body: b.add_text_field("body", text),
+        title: b.add_text_field("title", stored.clone()),
+        body: b.add_text_field("body", stored),
+        text: b.add_text_field("text", words),
         exact: b.add_text_field("exact", STRING),
         id_no: b.add_text_field("id_no", STRING),
         people: b.add_text_field("people", STRING),
@@ -171,9 +176,19 @@ impl SearchIndex {
     pub fn open(dir: &Path, objects: Option<xingjian_datasets::Objects>) -> SearchResult<Self> {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Directory(e.to_string()))?;
         let (schema, f) = schema();
-        let mmap = tantivy::directory::MmapDirectory::open(dir)
-            .map_err(|e| SearchError::Directory(e.to_string()))?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let directory = || {
+            tantivy::directory::MmapDirectory::open(dir)
+                .map_err(|e| SearchError::Directory(e.to_string()))
+        };
+        if Index::exists(&directory()?).unwrap_or(false)
+            && Index::open(directory()?)?.schema() != schema
+        {
+            // Built by an older version: the index is derived data, so it is
+            // emptied and refilled from the database (its cursor restarts at 0).
+            tracing::warn!(dir = %dir.display(), "search index has an older schema: rebuilding it");
+            remove_index_files(dir).map_err(|e| SearchError::Directory(e.to_string()))?;
+        }
+        let index = Index::open_or_create(directory()?, schema)?;
         Self::with_index(index, f, objects)
     }
 
@@ -188,9 +203,13 @@ impl SearchIndex {
         f: Fields,
         objects: Option<xingjian_datasets::Objects>,
     ) -> SearchResult<Self> {
-        index
-            .tokenizers()
-            .register(TOKENIZER, tantivy_jieba::JiebaTokenizer::new());
+        // Lower-cased like the words of a query, so `HYPERLINK` and `gps` meet.
+        index.tokenizers().register(
+            TOKENIZER,
+            tantivy::tokenizer::TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+                .filter(tantivy::tokenizer::LowerCaser)
+                .build(),
+        );
         let reader = index.reader()?;
         let writer = index.writer(64_000_000)?;
         Ok(SearchIndex {
@@ -229,6 +248,11 @@ impl SearchIndex {
         self.len() == 0
     }
 
+    /// The number of segments searched now.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     fn document(&self, d: &SearchDoc, extra_body: &str) -> TantivyDocument {
         let f = self.f;
         let mut doc = TantivyDocument::default();
@@ -237,11 +261,13 @@ impl SearchIndex {
         doc.add_text(f.kind, &d.kind);
         doc.add_text(f.url, &d.url);
         doc.add_text(f.title, &d.title);
-        if extra_body.is_empty() {
-            doc.add_text(f.body, &d.body);
+        let body = if extra_body.is_empty() {
+            d.body.clone()
         } else {
-            doc.add_text(f.body, format!("{}\n{extra_body}", d.body).trim());
-        }
+            format!("{}\n{extra_body}", d.body).trim().to_owned()
+        };
+        doc.add_text(f.text, format!("{}\n{body}", d.title));
+        doc.add_text(f.body, body);
         for x in d.exact.iter().filter(|x| !x.is_empty()) {
             doc.add_text(f.exact, x);
         }
@@ -426,10 +452,41 @@ impl SearchIndex {
         Ok(self.len())
     }
 
-    /// Every word of `words` (jieba's segmentation, punctuation dropped) in
-    /// the title or the body: plain term queries, no phrases (jieba's
-    /// sub-words would make phrase queries over positions, far slower).
-    fn words_query(&self, words: &str) -> Option<Box<dyn Query>> {
+    /// Every word (jieba's segmentation) in the title or the body, as clauses
+    /// to add to a union: one word gives its term in `text`, several words an
+    /// intersection of `text` terms; each word in the title ranks higher.
+    fn words_clauses(&self, tokens: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.f;
+        let term = |field: Field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let in_title =
+            |t: &str| -> Box<dyn Query> { Box::new(BoostQuery::new(term(f.title, t), 2.0)) };
+        match tokens {
+            [] => Vec::new(),
+            [one] => vec![
+                (Occur::Should, term(f.text, one)),
+                (Occur::Should, in_title(one)),
+            ],
+            many => {
+                let all = many
+                    .iter()
+                    .map(|t| (Occur::Must, term(f.text, t)))
+                    .chain(many.iter().map(|t| (Occur::Should, in_title(t))))
+                    .collect();
+                vec![(
+                    Occur::Should,
+                    Box::new(BooleanQuery::new(all)) as Box<dyn Query>,
+                )]
+            }
+        }
+    }
+
+    /// jieba's words of `words`, lower-cased, punctuation dropped, each once.
+    fn word_tokens(words: &str) -> Vec<String> {
         use tantivy::tokenizer::{TextAnalyzer, TokenStream};
         let mut analyzer =
             TextAnalyzer::from(tantivy_jieba::JiebaTokenizer::with_search_mode(false));
@@ -441,39 +498,7 @@ impl SearchIndex {
                 tokens.push(t);
             }
         }
-        if tokens.is_empty() {
-            return None;
-        }
-        let f = self.f;
-        let each: Vec<(Occur, Box<dyn Query>)> = tokens
-            .iter()
-            .map(|t| {
-                let either: Vec<(Occur, Box<dyn Query>)> = vec![
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(f.title, t),
-                                IndexRecordOption::WithFreqs,
-                            )),
-                            2.0,
-                        )),
-                    ),
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(f.body, t),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                    ),
-                ];
-                (
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Some(Box::new(BooleanQuery::new(each)))
+        tokens
     }
 
     /// Search as `actor`: only documents whose audience includes one of the
@@ -496,14 +521,13 @@ impl SearchIndex {
         // What the words match: the text, exact keys, and — for those allowed —
         // ID numbers and people's names.
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut personal: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut personal: Vec<TermQuery> = Vec::new();
+        let word_tokens = Self::word_tokens(words);
         let may_look_up_people = may_search_id_numbers(actor.role);
         if words.is_empty() {
             should.push((Occur::Should, Box::new(AllQuery)));
         } else {
-            if let Some(text) = self.words_query(words) {
-                should.push((Occur::Should, text));
-            }
+            should.extend(self.words_clauses(&word_tokens));
             // Each word, and the whole input when it has several (a case
             // number typed with spaces).
             let mut terms: Vec<&str> = words.split_whitespace().collect();
@@ -530,44 +554,50 @@ impl SearchIndex {
                     } else {
                         Term::from_field_text(f.people, &t.trim().to_ascii_uppercase())
                     };
-                    personal.push((
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    ));
+                    personal.push(TermQuery::new(term, IndexRecordOption::Basic));
                 }
             }
         }
-        let personal = (!personal.is_empty()).then(|| BooleanQuery::new(personal));
-        if let Some(p) = &personal {
+        // Personal terms join the union as plain terms; their own union tells
+        // whether any of them matched.
+        for p in &personal {
             should.push((Occur::Should, Box::new(p.clone())));
         }
-        let matcher = BooleanQuery::new(should);
-        // Who may see: one of the actor's audience tokens, or nothing.
+        let personal = (!personal.is_empty()).then(|| {
+            BooleanQuery::new(
+                personal
+                    .into_iter()
+                    .map(|p| (Occur::Should, Box::new(p) as Box<dyn Query>))
+                    .collect(),
+            )
+        });
+        let matcher: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let searcher = self.reader.searcher();
+        // Who may see: one of the actor's audience tokens, or nothing. When
+        // one of them is carried by every document (a prosecutor's, in most
+        // offices) the clause admits everything and is left out.
         let tokens = audience_of(actor);
-        let access = BooleanQuery::new(
-            tokens
-                .iter()
-                .map(|t| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(f.audience, t),
-                            IndexRecordOption::Basic,
-                        )) as Box<dyn Query>,
-                    )
-                })
-                .collect(),
-        );
-        // The audience restricts, it does not rank: a constant score of 0.
-        let access = ConstScoreQuery::new(Box::new(access), 0.0);
-        let scoped: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(matcher)),
-            (Occur::Must, Box::new(access)),
-        ];
-        let mut filters = scoped
-            .iter()
-            .map(|(o, q)| (*o, q.box_clone()))
-            .collect::<Vec<_>>();
+        let access: Option<Box<dyn Query>> = if admits_all(&searcher, f.audience, &tokens)? {
+            None
+        } else {
+            let any = BooleanQuery::new(
+                tokens
+                    .iter()
+                    .map(|t| {
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(f.audience, t),
+                                IndexRecordOption::Basic,
+                            )) as Box<dyn Query>,
+                        )
+                    })
+                    .collect(),
+            );
+            // The audience restricts, it does not rank: a constant score of 0.
+            Some(Box::new(ConstScoreQuery::new(Box::new(any), 0.0)))
+        };
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         for (root, value) in [
             ("kind", &q.kind),
             ("agency", &q.agency),
@@ -576,18 +606,39 @@ impl SearchIndex {
         ] {
             let v = value.trim();
             if !v.is_empty() {
-                filters.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_facet(f.facets, &Facet::from_path([root, v])),
-                        IndexRecordOption::Basic,
-                    )),
-                ));
+                filters.push(Box::new(TermQuery::new(
+                    Term::from_facet(f.facets, &Facet::from_path([root, v])),
+                    IndexRecordOption::Basic,
+                )));
             }
         }
-        let narrowed = filters.len() > scoped.len();
-        let query = BooleanQuery::new(filters);
-        let searcher = self.reader.searcher();
+        let narrowed = !filters.is_empty();
+        // What the actor may find (facets are counted over it, before the
+        // facet filters, so choosing one still shows the others), and the
+        // query itself. Either is the bare matcher when nothing restricts it.
+        let all_of = |clauses: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+            if clauses.len() == 1 {
+                clauses
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Box::new(AllQuery))
+            } else {
+                Box::new(BooleanQuery::new(
+                    clauses.into_iter().map(|c| (Occur::Must, c)).collect(),
+                ))
+            }
+        };
+        let scoped = all_of(
+            std::iter::once(matcher.box_clone())
+                .chain(access.iter().map(|a| a.box_clone()))
+                .collect(),
+        );
+        let query = all_of(
+            std::iter::once(matcher)
+                .chain(access.iter().map(|a| a.box_clone()))
+                .chain(filters)
+                .collect(),
+        );
         let offset = (page - 1) * PER_PAGE;
         let facet_collector = || {
             let mut fc = FacetCollector::for_field("facets");
@@ -596,33 +647,36 @@ impl SearchIndex {
             }
             fc
         };
-        // One pass collects the page, the count and (unless a facet filter
-        // narrows the query) the facets; facets are counted over the scoped
-        // matches before the facet filters, so choosing one still shows the others.
         let facets = (!narrowed && !q.no_facets).then(facet_collector);
         let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
-        let (addresses, total, counts) = if q.sort == "date" {
-            collect(
-                &searcher,
+        // One pass collects the page, the count and the facets (ranking
+        // alone could skip blocks, but the count and facets visit every match).
+        let (addresses, (total, counts)) = if q.sort == "date" {
+            let (page, rest) = searcher.search(
                 &query,
-                top.order_by_fast_field::<i64>("date", Order::Desc),
-                facets,
-            )?
+                &(
+                    top.order_by_fast_field::<i64>("date", Order::Desc),
+                    (Count, facets),
+                ),
+            )?;
+            (page.into_iter().map(|(_, a)| a).collect::<Vec<_>>(), rest)
         } else {
-            collect(&searcher, &query, top.order_by_score(), facets)?
+            let (page, rest) = searcher.search(&query, &(top.order_by_score(), (Count, facets)))?;
+            (page.into_iter().map(|(_, a)| a).collect::<Vec<_>>(), rest)
         };
         out.total = total;
         if let Some(p) = personal {
-            let q = BooleanQuery::new(vec![
-                (Occur::Must, Box::new(p) as Box<dyn Query>),
-                (Occur::Must, scoped[1].1.box_clone()),
-            ]);
+            let q = all_of(
+                std::iter::once(Box::new(p) as Box<dyn Query>)
+                    .chain(access)
+                    .collect(),
+            );
             out.personal_data_matched = searcher.search(&q, &Count)? > 0;
         }
         let counts = match counts {
             Some(c) => c,
             None if q.no_facets => tantivy::collector::FacetCounts::default(),
-            None => searcher.search(&BooleanQuery::new(scoped), &facet_collector())?,
+            None => searcher.search(&scoped, &facet_collector())?,
         };
         let leaf = |facet: &Facet| {
             facet
@@ -653,9 +707,27 @@ impl SearchIndex {
         }
         out.facets.kind.sort_by_key(|k| std::cmp::Reverse(k.2));
         // Highlighted snippets.
-        let mut body_snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
+        // The words are matched in `text`; they are highlighted in the body
+        // and the title.
+        let marked = |field: Field| {
+            BooleanQuery::new(
+                word_tokens
+                    .iter()
+                    .map(|t| {
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(field, t),
+                                IndexRecordOption::WithFreqs,
+                            )) as Box<dyn Query>,
+                        )
+                    })
+                    .collect(),
+            )
+        };
+        let mut body_snippets = SnippetGenerator::create(&searcher, &marked(f.body), f.body)?;
         body_snippets.set_max_num_chars(160);
-        let title_snippets = SnippetGenerator::create(&searcher, &query, f.title)?;
+        let title_snippets = SnippetGenerator::create(&searcher, &marked(f.title), f.title)?;
         for a in addresses {
             let doc: TantivyDocument = searcher.doc(a)?;
             let text = |field: Field| {
@@ -696,32 +768,50 @@ impl SearchIndex {
     }
 }
 
-type Collected = (
-    Vec<DocAddress>,
-    usize,
-    Option<tantivy::collector::FacetCounts>,
-);
+/// Delete the index in `dir`: the files tantivy lists as its own, then its
+/// metadata — nothing else that may share the directory.
+fn remove_index_files(dir: &Path) -> std::io::Result<()> {
+    let managed = dir.join(".managed.json");
+    let names: Vec<String> = match std::fs::read(&managed) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let own = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && !n.starts_with('.'))
+        .chain(["meta.json", ".managed.json"]);
+    for name in own {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
-/// The page of addresses, the count and optionally the facets, in one pass.
-fn collect<C, S>(
-    searcher: &tantivy::Searcher,
-    query: &dyn Query,
-    top: C,
-    facets: Option<FacetCollector>,
-) -> SearchResult<Collected>
-where
-    C: tantivy::collector::Collector<Fruit = Vec<(S, DocAddress)>>,
-{
-    Ok(match facets {
-        Some(fc) => {
-            let (page, (n, counts)) = searcher.search(query, &(top, (Count, fc)))?;
-            (page.into_iter().map(|(_, a)| a).collect(), n, Some(counts))
+/// Whether one of `tokens` is carried by every document of every segment,
+/// deleted ones included: then an audience clause would admit everything.
+fn admits_all(searcher: &tantivy::Searcher, field: Field, tokens: &[String]) -> SearchResult<bool> {
+    for t in tokens {
+        let term = Term::from_field_text(field, t);
+        let mut everywhere = true;
+        for segment in searcher.segment_readers() {
+            let n = segment
+                .inverted_index(field)?
+                .doc_freq(&term)
+                .map_err(|e| SearchError::Index(e.into()))?;
+            if n != segment.max_doc() {
+                everywhere = false;
+                break;
+            }
         }
-        None => {
-            let (page, n) = searcher.search(query, &(top, Count))?;
-            (page.into_iter().map(|(_, a)| a).collect(), n, None)
+        if everywhere {
+            return Ok(true);
         }
-    })
+    }
+    Ok(false)
 }
 
 /// A snippet as escaped HTML with `<b>` marks. tantivy's own `to_html`
@@ -864,6 +954,107 @@ mod tests {
         assert_eq!(r.facets.agency, vec![("区交通运输局".to_owned(), 2)]);
         assert_eq!(r.facets.year, vec![("2023".to_owned(), 2)]);
         assert_eq!(r.hits[0].date, "2023-05-10");
+    }
+
+    #[tokio::test]
+    async fn several_words_rank_titles_and_keep_the_audience() {
+        let idx = SearchIndex::in_memory().unwrap();
+        let all = ["role:prosecutor", "role:assistant"];
+        idx.add(&[
+            doc("exchange:1", "现场笔录问题", "其他情况", &all),
+            doc(
+                "exchange:2",
+                "其他情况",
+                "现场笔录未签名",
+                &["role:prosecutor"],
+            ),
+            doc("exchange:3", "超限检测站", "货车司机反映", &all),
+        ])
+        .await
+        .unwrap();
+        let q = |s: &str| SearchQuery {
+            q: s.into(),
+            ..Default::default()
+        };
+        let p = actor(Role::Prosecutor, None);
+        // Every word, in the title or the body.
+        let r = idx.search(&p, &q("检测站 司机")).unwrap();
+        assert_eq!(r.total, 1);
+        assert!(r.hits[0].title.contains("<b>检测站</b>"), "{:?}", r.hits);
+        assert!(
+            r.hits[0].snippet_html.contains("<b>司机</b>"),
+            "{:?}",
+            r.hits
+        );
+        assert_eq!(idx.search(&p, &q("检测站 签名")).unwrap().total, 0);
+        // Latin words in any case.
+        idx.add(&[doc("exchange:5", "GPS 定位", "", &all)])
+            .await
+            .unwrap();
+        assert_eq!(idx.search(&p, &q("gps")).unwrap().total, 1);
+        assert_eq!(idx.search(&p, &q("Gps")).unwrap().total, 1);
+        // The word in a title ranks first.
+        let r = idx.search(&p, &q("现场笔录")).unwrap();
+        assert_eq!(r.total, 2);
+        assert_eq!(r.hits[0].key, "exchange:1");
+        // The prosecutor's token is on every document (its clause is left
+        // out); the assistant's is not, and still excludes.
+        let a = actor(Role::Assistant, None);
+        let r = idx.search(&a, &q("现场笔录")).unwrap();
+        assert_eq!((r.total, r.hits[0].key.as_str()), (1, "exchange:1"));
+        // Once a document is not the prosecutor's, the clause is back.
+        idx.add(&[doc("exchange:4", "现场笔录", "", &["role:assistant"])])
+            .await
+            .unwrap();
+        let r = idx.search(&p, &q("现场笔录")).unwrap();
+        assert_eq!(r.total, 2);
+        assert!(r.hits.iter().all(|h| h.key != "exchange:4"));
+        assert_eq!(idx.search(&a, &q("现场笔录")).unwrap().total, 2);
+    }
+
+    #[tokio::test]
+    async fn an_index_of_another_schema_is_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut b = Schema::builder();
+            let old = b.add_text_field("body", STRING | STORED);
+            let index = Index::create_in_dir(dir.path(), b.build()).unwrap();
+            let mut w: IndexWriter = index.writer(15_000_000).unwrap();
+            let mut d = TantivyDocument::default();
+            d.add_text(old, "x");
+            w.add_document(d).unwrap();
+            let mut commit = w.prepare_commit().unwrap();
+            commit.set_payload("42");
+            commit.commit().unwrap();
+        }
+        let old_files: Vec<String> =
+            serde_json::from_slice(&std::fs::read(dir.path().join(".managed.json")).unwrap())
+                .unwrap();
+        assert!(old_files.iter().any(|f| f.ends_with(".store")));
+        std::fs::write(dir.path().join("blind-key-id"), "k1").unwrap();
+        let idx = SearchIndex::open(dir.path(), None).unwrap();
+        assert!(idx.is_empty());
+        assert_eq!(idx.cursor(), 0, "refilled from the start of the audit log");
+        // Only the index's own files went: the old segments, not a neighbour.
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(left.contains(&"blind-key-id".to_owned()), "{left:?}");
+        assert!(
+            old_files
+                .iter()
+                .filter(|f| *f != "meta.json")
+                .all(|f| !left.contains(f)),
+            "{left:?}"
+        );
+        drop(idx);
+        let reopened = SearchIndex::open(dir.path(), None).unwrap();
+        reopened
+            .add(&[doc("exchange:1", "现场笔录", "", &["role:prosecutor"])])
+            .await
+            .unwrap();
+        assert_eq!(reopened.len(), 1);
     }
 
     #[tokio::test]

@@ -611,3 +611,79 @@ both!(
         app.stop().await;
     }
 );
+
+both!(
+    hostile_text_is_kept_as_typed_shown_escaped_and_exported_inert,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let p = app.login("prosecutor").await;
+        let title = "=HYPERLINK(\"http://x.invalid\",\"点我\")<script>alert(1)</script>";
+        let content = "<img src=x onerror=alert(2)> 超载";
+        let party = "+cmd|' /C calc'!A0";
+        let clue = created_id(
+            &p.post(
+                "/clues/new",
+                &[
+                    ("source", "other"),
+                    ("received_at", "2026-06-01T09:30"),
+                    ("title", title),
+                    ("content", content),
+                    ("party", party),
+                ],
+            )
+            .await,
+            "/clues/",
+        );
+        // Stored exactly as typed.
+        let ctx = RequestCtx::cli();
+        let a = actor(&app, "prosecutor").await;
+        let (stored, _) = app.store.as_actor(&a, &ctx).get_clue(clue).await.unwrap();
+        assert_eq!(
+            (
+                stored.title.as_str(),
+                stored.content.as_str(),
+                stored.party.as_str()
+            ),
+            (title, content, party)
+        );
+        // Shown as text on the clue, in the list and in search results.
+        for path in [
+            format!("/clues/{clue}"),
+            "/clues".to_owned(),
+            "/search?q=HYPERLINK".to_owned(),
+        ] {
+            let html = page(&p, &path).await;
+            assert!(
+                !html.contains("<script>alert(1)") && !html.contains("<img src=x"),
+                "{path}: {html}"
+            );
+            assert!(html.contains(&format!("/clues/{clue}")), "{path}: {html}");
+            assert!(
+                html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+                "{path}: {html}"
+            );
+        }
+        // Exported as text a spreadsheet never evaluates.
+        let r = p.get("/clues.xlsx").await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut part = |name: &str| {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+            s
+        };
+        let sheet = part("xl/worksheets/sheet1.xml");
+        assert!(!sheet.contains("<f>"), "no formula cells: {sheet}");
+        let strings = part("xl/sharedStrings.xml");
+        assert!(
+            strings.contains("&apos;=HYPERLINK") || strings.contains("'=HYPERLINK"),
+            "{strings}"
+        );
+        assert!(
+            strings.contains("&apos;+cmd") || strings.contains("'+cmd"),
+            "{strings}"
+        );
+        app.stop().await;
+    }
+);
