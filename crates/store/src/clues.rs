@@ -281,7 +281,9 @@ impl ActorStore<'_> {
                 w.push(" AND c.status = ").bind(s);
             }
         }
+        let mut page = page;
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            page = page.counting_to(crate::SEARCH_COUNT_CAP);
             let like = crate::sql::like_contains(q);
             let plate = crate::sql::like_contains(&xingjian_domain::normalize_plate(q));
             w.push(" AND (c.title LIKE ").bind(like.as_str());
@@ -298,8 +300,12 @@ impl ActorStore<'_> {
         if let Some(v) = f.field_visit_id {
             w.push(" AND c.field_visit_id = ").bind(v);
         }
-        let page = crate::paged(
+        let page = crate::paged_by(
             self.store.db.pool(),
+            Some(crate::Keyed {
+                key: "c.id",
+                from: "FROM clues c",
+            }),
             COLUMNS,
             FROM,
             w,

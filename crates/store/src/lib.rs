@@ -106,6 +106,9 @@ pub struct Page<T> {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// What the rows were counted up to (see [`PageRequest::counting_to`]).
+    #[serde(skip)]
+    pub count_cap: i64,
 }
 
 /// Lists count their rows up to this many; beyond it the total reads
@@ -113,10 +116,16 @@ pub struct Page<T> {
 /// more than the page itself: 45 ms of 46 for 100,000 clues on PostgreSQL).
 pub const COUNT_CAP: i64 = 10_000;
 
+/// A list narrowed by a substring search counts up to this many: each
+/// counted row's text is matched again (a trigram index only narrows), so
+/// counting 10,000 matches of a common phrase cost more than the page
+/// (9 ms of the page's ~10 on PostgreSQL for 100,000 clues).
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
 impl<T> Page<T> {
-    /// Whether `total` is only a lower bound (more than [`COUNT_CAP`] rows).
+    /// Whether `total` is only a lower bound (more rows than were counted).
     pub fn is_capped(&self) -> bool {
-        self.total > COUNT_CAP
+        self.total > self.count_cap
     }
 
     pub fn pages(&self) -> i64 {
@@ -132,7 +141,7 @@ impl<T> Page<T> {
     /// The total as shown: the count, or "10000 以上".
     pub fn total_label(&self) -> String {
         if self.is_capped() {
-            format!("{COUNT_CAP} 以上")
+            format!("{} 以上", self.count_cap)
         } else {
             self.total.to_string()
         }
@@ -149,6 +158,7 @@ mod page_tests {
             total,
             page,
             per_page: 50,
+            count_cap: COUNT_CAP,
         }
     }
 
@@ -169,6 +179,12 @@ mod page_tests {
         assert_eq!(deep.pages(), 901);
         let last = page(COUNT_CAP + 1, 900, 7);
         assert_eq!(last.pages(), 900, "a short page is the last");
+        let searched = Page {
+            count_cap: SEARCH_COUNT_CAP,
+            ..page(SEARCH_COUNT_CAP + 1, 1, 50)
+        };
+        assert_eq!(searched.total_label(), "1000 以上");
+        assert!(searched.is_capped());
     }
 }
 
@@ -183,21 +199,55 @@ pub(crate) async fn paged<T>(
     page: PageRequest,
     map: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Page<T>> {
+    paged_by(pool, None, columns, from, filter, order, page, map).await
+}
+
+/// A long list's own table, when its filter and order read no joined one:
+/// its unique key (`c.id`) and its `FROM` without the joins (`FROM clues c`).
+#[derive(Clone, Copy)]
+pub(crate) struct Keyed<'a> {
+    pub key: &'a str,
+    pub from: &'a str,
+}
+
+/// [`paged`] for long lists: with `keyed`, the rows are counted on the table
+/// alone (PostgreSQL then counts from an index: 4.4 → 1.7 ms for 10,000 of
+/// 100,000 clues of one status), and the rows an `OFFSET` skips are only
+/// keys — just the page's rows are joined and fetched (a page 200 deep:
+/// 3.2 → 1.3 ms). Figures from EXPLAIN ANALYZE under bench/http.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn paged_by<T>(
+    pool: &sqlx::AnyPool,
+    keyed: Option<Keyed<'_>>,
+    columns: &str,
+    from: &str,
+    filter: sql::Sql,
+    order: &str,
+    page: PageRequest,
+    map: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+) -> StoreResult<Page<T>> {
     use sqlx::Row;
+    let table = keyed.map_or(from, |k| k.from);
     let mut count = sql::Sql::new(&format!(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one {from}"
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one {table}"
     ));
     count
         .append(filter.clone())
-        .push(&format!(" LIMIT {}) counted", COUNT_CAP + 1));
+        .push(&format!(" LIMIT {}) counted", page.count_cap + 1));
     let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
     let mut q = sql::Sql::new(&format!("SELECT {columns} {from}"));
-    q.append(filter)
-        .push(order)
-        .push(" LIMIT ")
-        .bind(page.per_page)
-        .push(" OFFSET ")
-        .bind(page.offset());
+    match keyed {
+        Some(Keyed { key, from: table }) => {
+            q.push(&format!(" WHERE {key} IN (SELECT {key} {table}"));
+            q.append(filter).push(order);
+            limit(&mut q, page);
+            q.push(")").push(order);
+        }
+        None => {
+            q.append(filter).push(order);
+            limit(&mut q, page);
+        }
+    }
     let items = q
         .fetch_all(pool)
         .await?
@@ -209,7 +259,15 @@ pub(crate) async fn paged<T>(
         total,
         page: page.page,
         per_page: page.per_page,
+        count_cap: page.count_cap,
     })
+}
+
+fn limit(q: &mut sql::Sql, page: PageRequest) {
+    q.push(" LIMIT ")
+        .bind(page.per_page)
+        .push(" OFFSET ")
+        .bind(page.offset());
 }
 
 /// Page number (from 1) and size, clamped to sane bounds.
@@ -217,6 +275,7 @@ pub(crate) async fn paged<T>(
 pub struct PageRequest {
     pub page: i64,
     pub per_page: i64,
+    count_cap: i64,
 }
 
 impl PageRequest {
@@ -224,6 +283,15 @@ impl PageRequest {
         Self {
             page: page.unwrap_or(1).max(1),
             per_page: per_page.unwrap_or(20).clamp(1, 200),
+            count_cap: COUNT_CAP,
+        }
+    }
+
+    /// Count the rows up to `cap` instead of [`COUNT_CAP`].
+    pub fn counting_to(self, cap: i64) -> Self {
+        Self {
+            count_cap: cap,
+            ..self
         }
     }
 

@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "screening_hit_counts",
         include_str!("../migrations/0009_screening_hit_counts.sql"),
     ),
+    (
+        10,
+        "list_order_indexes",
+        include_str!("../migrations/0010_list_order_indexes.sql"),
+    ),
 ];
 
 /// What a migration run did.

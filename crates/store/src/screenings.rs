@@ -369,8 +369,19 @@ impl ActorStore<'_> {
         f: &HitFilter,
         page: PageRequest,
     ) -> StoreResult<Page<HitRecord>> {
-        crate::paged(
+        // A search in the lines' text counts like any substring search.
+        let searched = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        let page = if searched {
+            page.counting_to(crate::SEARCH_COUNT_CAP)
+        } else {
+            page
+        };
+        crate::paged_by(
             self.store.db.pool(),
+            Some(crate::Keyed {
+                key: "h.id",
+                from: "FROM screening_hits h",
+            }),
             HIT_COLUMNS,
             "FROM screening_hits h",
             self.hits_where(run_id, f),

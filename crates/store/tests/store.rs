@@ -661,3 +661,68 @@ both!(
         t.cleanup().await;
     }
 );
+
+both!(
+    long_lists_page_by_key_and_a_search_counts_to_a_thousand,
+    |backend| async move {
+        let (t, store) = seeded(backend).await;
+        // 1,010 clues as an import by SQL would leave them: every 2nd says
+        // 非法营运, every 5th is closed.
+        t.db.execute_raw(
+            "INSERT INTO clues (source, title, content, status, created_by_name, created_at, \
+             received_at, plate, party, updated_at) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1010) \
+             SELECT '12309', '线索' || CAST(i AS TEXT) || CASE WHEN i % 2 = 0 THEN '：非法营运' ELSE '' END, \
+                    '内容', CASE WHEN i % 5 = 0 THEN 'closed' ELSE 'new' END, '测试', \
+                    '2023-01-01T00:00:00Z', '2023-01-01', '', '', '2023-01-01T00:00:00Z' FROM n",
+        )
+        .await
+        .unwrap();
+        let p = actor(&store, "prosecutor").await;
+        let ctx = RequestCtx::cli();
+        let s = store.as_actor(&p, &ctx);
+        let list = |status: &str, q: &str, sort: &str, page: i64| {
+            let f = xingjian_store::ClueFilter {
+                status: (!status.is_empty()).then(|| status.to_owned()),
+                q: (!q.is_empty()).then(|| q.to_owned()),
+                sort: (!sort.is_empty()).then(|| sort.to_owned()),
+                ..Default::default()
+            };
+            let s = &s;
+            async move {
+                s.list_clues(&f, PageRequest::new(Some(page), Some(200)))
+                    .await
+                    .unwrap()
+            }
+        };
+        // Every page of one status, newest first: each clue once, in order.
+        let mut seen = Vec::new();
+        for page in 1..=5 {
+            let got = list("new", "", "", page).await;
+            assert_eq!((got.total, got.is_capped()), (808, false));
+            seen.extend(got.items.iter().map(|c| c.id));
+        }
+        assert_eq!(seen.len(), 808);
+        assert!(
+            seen.windows(2).all(|w| w[0] > w[1]),
+            "newest first, no repeats"
+        );
+        // Oldest first, a deep page.
+        let deep = list("", "", "oldest", 5).await;
+        assert_eq!(deep.items.len(), 200);
+        let first_id = list("", "", "oldest", 1).await.items[0].id;
+        assert_eq!(deep.items[0].id, first_id + 800);
+        // A search counts to 1,000: 505 matches are counted exactly…
+        let found = list("", "非法营运", "", 1).await;
+        assert_eq!((found.total, found.total_label()), (505, "505".to_owned()));
+        assert!(found.items.iter().all(|c| c.title.contains("非法营运")));
+        // …all 1,010 are "1000 以上", and paging still goes on.
+        let all = list("", "线索", "", 1).await;
+        assert_eq!(all.total_label(), "1000 以上");
+        assert!(all.is_capped() && all.pages() >= 2);
+        assert_eq!(list("", "线索", "", 6).await.items.len(), 10);
+        // Without a search the same list counts them all.
+        assert_eq!(list("", "", "", 1).await.total, 1010);
+        drop(t);
+    }
+);

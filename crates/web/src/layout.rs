@@ -79,7 +79,7 @@ impl Layout {
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
-    /// The count, or "10000 以上" for very long lists.
+    /// The count, or "10000 以上" ("1000 以上" for a text search) for very long lists.
     pub total: String,
     pub prev: Option<String>,
     pub next: Option<String>,

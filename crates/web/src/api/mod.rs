@@ -124,7 +124,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PageOf<T> {
     items: Vec<T>,
-    /// The count, at most 10,001: above 10,000 it is a lower bound (`total_is_lower_bound`).
+    /// The count, at most 10,001 (1,001 for a text search `q`): beyond that it is a
+    /// lower bound (`total_is_lower_bound`).
     total: i64,
     total_is_lower_bound: bool,
     page: i64,
