@@ -40,7 +40,8 @@ const COLUMNS: [(&str, Option<&str>); 10] = [
 const MATRIX: &str = "tests/authz-matrix.txt";
 
 /// Routes walked with a valid body (form or JSON), so that the permission,
-/// not the input, decides: the office's registry and intake.
+/// not the input, decides: the office's registry and intake, and the records
+/// of coordination with the agencies.
 const VALID_BODIES: &[(&str, &str, &str)] = &[
     ("POST", "/agencies", "name=矩阵测试机关&kind=other"),
     (
@@ -82,6 +83,41 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
         "POST",
         "/api/v1/tasks",
         r#"{"title":"矩阵任务","owner_id":{owner},"due_on":"2026-12-31"}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/meetings",
+        r#"{"kind":"symposium","title":"矩阵座谈会","held_on":"2026-06-01","campaign_id":null,"case_id":null,"agency_ids":[{jt}]}"#,
+    ),
+    (
+        "POST",
+        "/api/v1/agreements",
+        r#"{"title":"矩阵协作协议","signed_on":"2026-06-01","party_ids":[{jt}]}"#,
+    ),
+    (
+        "POST",
+        "/agreements",
+        "title=矩阵协作协议二&signed_on=2026-06-01&party_ids={jt}",
+    ),
+    (
+        "POST",
+        "/meetings",
+        "kind=symposium&title=矩阵座谈会二&held_on=2026-06-01&agency_ids={jt}",
+    ),
+    (
+        "POST",
+        "/exchanges",
+        "kind=case_notice&agency_id={jt}&title=矩阵通报二&content=矩阵测试内容",
+    ),
+    (
+        "POST",
+        "/file-requests",
+        "agency_id={jt}&title=矩阵调取卷宗二&case_numbers=上交运罚〔2023〕102号&due_on=2026-12-31",
+    ),
+    (
+        "POST",
+        "/tasks",
+        "title=矩阵任务二&owner_id={owner}&due_on=2026-12-31",
     ),
     (
         "POST",
