@@ -11,23 +11,21 @@
 //! starts again from the last committed cursor.
 
 mod extract;
+mod query;
 mod records;
+mod render;
 
 use std::path::Path;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::Query;
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, Order, TantivyDocument, Term};
 use xingjian_domain::Actor;
-use xingjian_domain::search::{
-    DocKind, SearchDoc, audience_of, exact_key, looks_like_id_number, may_search_id_numbers,
-};
+use xingjian_domain::search::SearchDoc;
 use xingjian_store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -452,55 +450,6 @@ impl SearchIndex {
         Ok(self.len())
     }
 
-    /// Every word (jieba's segmentation) in the title or the body, as clauses
-    /// to add to a union: one word gives its term in `text`, several words an
-    /// intersection of `text` terms; each word in the title ranks higher.
-    fn words_clauses(&self, tokens: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
-        let f = self.f;
-        let term = |field: Field, t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
-            ))
-        };
-        let in_title =
-            |t: &str| -> Box<dyn Query> { Box::new(BoostQuery::new(term(f.title, t), 2.0)) };
-        match tokens {
-            [] => Vec::new(),
-            [one] => vec![
-                (Occur::Should, term(f.text, one)),
-                (Occur::Should, in_title(one)),
-            ],
-            many => {
-                let all = many
-                    .iter()
-                    .map(|t| (Occur::Must, term(f.text, t)))
-                    .chain(many.iter().map(|t| (Occur::Should, in_title(t))))
-                    .collect();
-                vec![(
-                    Occur::Should,
-                    Box::new(BooleanQuery::new(all)) as Box<dyn Query>,
-                )]
-            }
-        }
-    }
-
-    /// jieba's words of `words`, lower-cased, punctuation dropped, each once.
-    fn word_tokens(words: &str) -> Vec<String> {
-        use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-        let mut analyzer =
-            TextAnalyzer::from(tantivy_jieba::JiebaTokenizer::with_search_mode(false));
-        let mut tokens: Vec<String> = Vec::new();
-        let mut stream = analyzer.token_stream(words);
-        while stream.advance() {
-            let t = stream.token().text.trim().to_lowercase();
-            if t.chars().any(char::is_alphanumeric) && !tokens.contains(&t) {
-                tokens.push(t);
-            }
-        }
-        tokens
-    }
-
     /// Search as `actor`: only documents whose audience includes one of the
     /// actor's tokens can match, whatever the words.
     pub fn search(&self, actor: &Actor, q: &SearchQuery) -> SearchResult<SearchResults> {
@@ -512,134 +461,29 @@ impl SearchIndex {
             ..Default::default()
         };
         let words = q.q.trim();
-        let filtered = [&q.kind, &q.agency, &q.dimension, &q.year]
-            .iter()
-            .any(|s| !s.trim().is_empty());
-        if words.is_empty() && !filtered {
+        let filters = query::facet_filters(f, q);
+        if words.is_empty() && filters.is_empty() {
             return Ok(out);
         }
-        // What the words match: the text, exact keys, and — for those allowed —
-        // ID numbers and people's names.
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut personal: Vec<TermQuery> = Vec::new();
-        let word_tokens = Self::word_tokens(words);
-        let may_look_up_people = may_search_id_numbers(actor.role);
-        if words.is_empty() {
-            should.push((Occur::Should, Box::new(AllQuery)));
-        } else {
-            should.extend(self.words_clauses(&word_tokens));
-            // Each word, and the whole input when it has several (a case
-            // number typed with spaces).
-            let mut terms: Vec<&str> = words.split_whitespace().collect();
-            if terms.len() > 1 {
-                terms.push(words);
-            }
-            for t in terms {
-                let k = exact_key(t);
-                if !k.is_empty() {
-                    should.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(f.exact, &k),
-                                IndexRecordOption::Basic,
-                            )),
-                            10.0,
-                        )),
-                    ));
-                }
-                if may_look_up_people {
-                    let term = if looks_like_id_number(t) {
-                        Term::from_field_text(f.id_no, &(self.blind)(t))
-                    } else {
-                        Term::from_field_text(f.people, &t.trim().to_ascii_uppercase())
-                    };
-                    personal.push(TermQuery::new(term, IndexRecordOption::Basic));
-                }
-            }
-        }
-        // Personal terms join the union as plain terms; their own union tells
-        // whether any of them matched.
-        for p in &personal {
-            should.push((Occur::Should, Box::new(p.clone())));
-        }
-        let personal = (!personal.is_empty()).then(|| {
-            BooleanQuery::new(
-                personal
-                    .into_iter()
-                    .map(|p| (Occur::Should, Box::new(p) as Box<dyn Query>))
-                    .collect(),
-            )
-        });
-        let matcher: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let tokens = query::word_tokens(words);
+        let (matcher, personal) = query::matcher(f, &self.blind, actor, words, &tokens);
         let searcher = self.reader.searcher();
-        // Who may see: one of the actor's audience tokens, or nothing. When
-        // one of them is carried by every document (a prosecutor's, in most
-        // offices) the clause admits everything and is left out.
-        let tokens = audience_of(actor);
-        let access: Option<Box<dyn Query>> = if admits_all(&searcher, f.audience, &tokens)? {
-            None
-        } else {
-            let any = BooleanQuery::new(
-                tokens
-                    .iter()
-                    .map(|t| {
-                        (
-                            Occur::Should,
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(f.audience, t),
-                                IndexRecordOption::Basic,
-                            )) as Box<dyn Query>,
-                        )
-                    })
-                    .collect(),
-            );
-            // The audience restricts, it does not rank: a constant score of 0.
-            Some(Box::new(ConstScoreQuery::new(Box::new(any), 0.0)))
-        };
-        let mut filters: Vec<Box<dyn Query>> = Vec::new();
-        for (root, value) in [
-            ("kind", &q.kind),
-            ("agency", &q.agency),
-            ("dimension", &q.dimension),
-            ("year", &q.year),
-        ] {
-            let v = value.trim();
-            if !v.is_empty() {
-                filters.push(Box::new(TermQuery::new(
-                    Term::from_facet(f.facets, &Facet::from_path([root, v])),
-                    IndexRecordOption::Basic,
-                )));
-            }
-        }
-        let narrowed = !filters.is_empty();
+        let access = query::access(&searcher, f.audience, actor)?;
         // What the actor may find (facets are counted over it, before the
         // facet filters, so choosing one still shows the others), and the
-        // query itself. Either is the bare matcher when nothing restricts it.
-        let all_of = |clauses: Vec<Box<dyn Query>>| -> Box<dyn Query> {
-            if clauses.len() == 1 {
-                clauses
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| Box::new(AllQuery))
-            } else {
-                Box::new(BooleanQuery::new(
-                    clauses.into_iter().map(|c| (Occur::Must, c)).collect(),
-                ))
-            }
-        };
-        let scoped = all_of(
+        // query itself.
+        let narrowed = !filters.is_empty();
+        let scoped = query::all_of(
             std::iter::once(matcher.box_clone())
                 .chain(access.iter().map(|a| a.box_clone()))
                 .collect(),
         );
-        let query = all_of(
+        let query = query::all_of(
             std::iter::once(matcher)
                 .chain(access.iter().map(|a| a.box_clone()))
                 .chain(filters)
                 .collect(),
         );
-        let offset = (page - 1) * PER_PAGE;
         let facet_collector = || {
             let mut fc = FacetCollector::for_field("facets");
             for root in ["/kind", "/agency", "/dimension", "/year"] {
@@ -648,7 +492,7 @@ impl SearchIndex {
             fc
         };
         let facets = (!narrowed && !q.no_facets).then(facet_collector);
-        let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
+        let top = TopDocs::with_limit(PER_PAGE).and_offset((page - 1) * PER_PAGE);
         // One pass collects the page, the count and the facets (ranking
         // alone could skip blocks, but the count and facets visit every match).
         let (addresses, (total, counts)) = if q.sort == "date" {
@@ -666,103 +510,25 @@ impl SearchIndex {
         };
         out.total = total;
         if let Some(p) = personal {
-            let q = all_of(
+            let q = query::all_of(
                 std::iter::once(Box::new(p) as Box<dyn Query>)
                     .chain(access)
                     .collect(),
             );
             out.personal_data_matched = searcher.search(&q, &Count)? > 0;
         }
-        let counts = match counts {
-            Some(c) => c,
-            None if q.no_facets => tantivy::collector::FacetCounts::default(),
-            None => searcher.search(&scoped, &facet_collector())?,
+        out.facets = match counts {
+            Some(c) => render::facets(&c),
+            None if q.no_facets => Facets::default(),
+            None => render::facets(&searcher.search(&scoped, &facet_collector())?),
         };
-        let leaf = |facet: &Facet| {
-            facet
-                .to_path()
-                .last()
-                .map(|s| (*s).to_owned())
-                .unwrap_or_default()
-        };
-        out.facets.kind = counts
-            .get("/kind")
-            .map(|(k, n)| {
-                let code = leaf(k);
-                let label = DocKind::label_of(&code).to_owned();
-                (code, label, n)
-            })
-            .collect();
-        out.facets.agency = counts.get("/agency").map(|(k, n)| (leaf(k), n)).collect();
-        out.facets.dimension = counts
-            .get("/dimension")
-            .map(|(k, n)| (leaf(k), n))
-            .collect();
-        let mut years: Vec<(String, u64)> =
-            counts.get("/year").map(|(k, n)| (leaf(k), n)).collect();
-        years.sort_by(|a, b| b.0.cmp(&a.0));
-        out.facets.year = years;
-        for v in [&mut out.facets.agency, &mut out.facets.dimension] {
-            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        }
-        out.facets.kind.sort_by_key(|k| std::cmp::Reverse(k.2));
-        // Highlighted snippets.
-        // The words are matched in `text`; they are highlighted in the body
-        // and the title.
-        let marked = |field: Field| {
-            BooleanQuery::new(
-                word_tokens
-                    .iter()
-                    .map(|t| {
-                        (
-                            Occur::Should,
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(field, t),
-                                IndexRecordOption::WithFreqs,
-                            )) as Box<dyn Query>,
-                        )
-                    })
-                    .collect(),
-            )
-        };
-        let mut body_snippets = SnippetGenerator::create(&searcher, &marked(f.body), f.body)?;
-        body_snippets.set_max_num_chars(160);
-        let title_snippets = SnippetGenerator::create(&searcher, &marked(f.title), f.title)?;
+        let mut body =
+            SnippetGenerator::create(&searcher, &query::marked(f.body, &tokens), f.body)?;
+        body.set_max_num_chars(160);
+        let title = SnippetGenerator::create(&searcher, &query::marked(f.title, &tokens), f.title)?;
         for a in addresses {
             let doc: TantivyDocument = searcher.doc(a)?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let kind = text(f.kind);
-            let mut snippet = snippet_html(&body_snippets.snippet_from_doc(&doc));
-            if snippet.is_empty() {
-                let body = text(f.body);
-                snippet = escape(&body.chars().take(120).collect::<String>());
-            }
-            let title_html = snippet_html(&title_snippets.snippet_from_doc(&doc));
-            let date = doc
-                .get_first(f.date)
-                .and_then(|v| v.as_i64())
-                .filter(|d| *d > 0)
-                .map(|d| format!("{}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100))
-                .unwrap_or_default();
-            out.hits.push(Hit {
-                key: text(f.key),
-                kind_label: DocKind::label_of(&kind).to_owned(),
-                kind,
-                url: text(f.url),
-                title: if title_html.is_empty() {
-                    escape(&text(f.title))
-                } else {
-                    title_html
-                },
-                snippet_html: snippet,
-                agencies: text(f.agencies),
-                date,
-            });
+            out.hits.push(render::hit(f, &doc, &body, &title));
         }
         Ok(out)
     }
@@ -791,79 +557,12 @@ fn remove_index_files(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether one of `tokens` is carried by every document of every segment,
-/// deleted ones included: then an audience clause would admit everything.
-fn admits_all(searcher: &tantivy::Searcher, field: Field, tokens: &[String]) -> SearchResult<bool> {
-    for t in tokens {
-        let term = Term::from_field_text(field, t);
-        let mut everywhere = true;
-        for segment in searcher.segment_readers() {
-            let n = segment
-                .inverted_index(field)?
-                .doc_freq(&term)
-                .map_err(|e| SearchError::Index(e.into()))?;
-            if n != segment.max_doc() {
-                everywhere = false;
-                break;
-            }
-        }
-        if everywhere {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// A snippet as escaped HTML with `<b>` marks. tantivy's own `to_html`
-/// panics on the inverted ranges that overlapping jieba tokens can produce
-/// at a fragment's edge; here bad ranges are dropped and overlaps merged.
-fn snippet_html(s: &tantivy::snippet::Snippet) -> String {
-    let text = s.fragment();
-    let mut ranges: Vec<std::ops::Range<usize>> = s
-        .highlighted()
-        .iter()
-        .filter(|r| {
-            r.start < r.end
-                && r.end <= text.len()
-                && text.is_char_boundary(r.start)
-                && text.is_char_boundary(r.end)
-        })
-        .cloned()
-        .collect();
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
-    for r in ranges {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    let mut html = String::new();
-    let mut at = 0;
-    for r in merged {
-        html.push_str(&escape(&text[at..r.start]));
-        html.push_str("<b>");
-        html.push_str(&escape(&text[r.clone()]));
-        html.push_str("</b>");
-        at = r.end;
-    }
-    html.push_str(&escape(&text[at..]));
-    html
-}
-
-/// HTML-escape text shown without highlighting.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use tantivy::query::TermQuery;
+    use xingjian_domain::search::exact_key;
     use xingjian_domain::{AgencyId, Role, UserId};
 
     fn actor(role: Role, agency: Option<i64>) -> Actor {
