@@ -40,8 +40,9 @@ const COLUMNS: [(&str, Option<&str>); 10] = [
 const MATRIX: &str = "tests/authz-matrix.txt";
 
 /// Routes walked with a valid body (form or JSON), so that the permission,
-/// not the input, decides: the office's registry and intake, and the records
-/// of coordination with the agencies.
+/// not the input, decides: the office's registry and intake, clue triage, and
+/// the records of coordination with the agencies and their steps (`version=1`
+/// may be stale: a conflict with the record's state reads `A`).
 const VALID_BODIES: &[(&str, &str, &str)] = &[
     ("POST", "/agencies", "name=矩阵测试机关&kind=other"),
     (
@@ -119,6 +120,31 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
         "/tasks",
         "title=矩阵任务二&owner_id={owner}&due_on=2026-12-31",
     ),
+    (
+        "POST",
+        "/clues/{id}/triage",
+        "assignee_id={owner}&disposition=&reason=&version=1",
+    ),
+    (
+        "POST",
+        "/api/v1/clues/{id}/triage",
+        r#"{"assignee_id":{owner},"disposition":"","reason":"","merge_into":null,"version":1}"#,
+    ),
+    ("POST", "/exchanges/{id}/acknowledge", "version=1"),
+    (
+        "POST",
+        "/exchanges/{id}/respond",
+        "version=1&response=矩阵答复",
+    ),
+    ("POST", "/exchanges/{id}/clue", "version=1"),
+    ("POST", "/exchanges/{id}/close", "version=1"),
+    ("POST", "/file-requests/{id}/acknowledge", "version=1"),
+    (
+        "POST",
+        "/file-requests/{id}/answer",
+        "version=1&response=矩阵答复",
+    ),
+    ("POST", "/file-requests/{id}/close", "version=1"),
     (
         "POST",
         "/clues/new",
