@@ -41,8 +41,9 @@ const MATRIX: &str = "tests/authz-matrix.txt";
 
 /// Routes walked with a valid body (form or JSON), so that the permission,
 /// not the input, decides: the office's registry and intake, clue triage, and
-/// the records of coordination with the agencies and their steps (`version=1`
-/// may be stale: a conflict with the record's state reads `A`).
+/// the records of coordination with the agencies and their steps, and the
+/// steps of a recommendation (`version=1` may be stale: a conflict with the
+/// record's state reads `A`; a step its state does not allow, `V`).
 const VALID_BODIES: &[(&str, &str, &str)] = &[
     ("POST", "/agencies", "name=矩阵测试机关&kind=other"),
     (
@@ -145,6 +146,22 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
         "version=1&response=矩阵答复",
     ),
     ("POST", "/file-requests/{id}/close", "version=1"),
+    ("POST", "/recommendations/{id}/share", "agency_id={jt}"),
+    (
+        "POST",
+        "/recommendations/{id}/reply",
+        "recipient_id={recipient}&version=1&text=矩阵回复",
+    ),
+    (
+        "POST",
+        "/recommendations/{id}/measures",
+        "recipient_id={recipient}&kind=rules&date=2026-06-01&text=矩阵整改措施",
+    ),
+    (
+        "POST",
+        "/recommendations/{id}/outcome",
+        "recipient_id={recipient}&version=1&decision=adopted&text=矩阵",
+    ),
     (
         "POST",
         "/clues/new",
@@ -373,7 +390,8 @@ fn concrete(path: &str, ids: &BTreeMap<&'static str, i64>) -> String {
     out.join("/")
 }
 
-/// `{jt}` in a body is the transport bureau's id, `{owner}` the prosecutor's.
+/// `{jt}` in a body is the transport bureau's id, `{owner}` the prosecutor's,
+/// `{recipient}` the bureau's place among a recommendation's recipients.
 async fn outcome(b: &Browser, r: &Route, path: &str, ids: &BTreeMap<&'static str, i64>) -> char {
     let url = b.url(path);
     let api = path.starts_with("/api/");
@@ -390,6 +408,7 @@ async fn outcome(b: &Browser, r: &Route, path: &str, ids: &BTreeMap<&'static str
                 .map(|v| {
                     v.2.replace("{jt}", &ids["agencies"].to_string())
                         .replace("{owner}", &ids["owner"].to_string())
+                        .replace("{recipient}", &ids["recipient"].to_string())
                 });
             if r.upload {
                 req.multipart(reqwest::multipart::Form::new().text("note", ""))
