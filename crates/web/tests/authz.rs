@@ -40,9 +40,10 @@ const COLUMNS: [(&str, Option<&str>); 10] = [
 const MATRIX: &str = "tests/authz-matrix.txt";
 
 /// Routes walked with a valid body (form or JSON), so that the permission,
-/// not the input, decides: the office's registry and intake, clue triage, and
-/// the records of coordination with the agencies and their steps, and the
-/// steps of a recommendation (`version=1` may be stale: a conflict with the
+/// not the input, decides: the office's registry and intake, clue triage, a
+/// case's evidence and inquiries, a reviewed file's steps, the records of
+/// coordination with the agencies and their steps, and the steps of a
+/// recommendation (`version=1` may be stale: a conflict with the
 /// record's state reads `A`; a step its state does not allow, `V`).
 const VALID_BODIES: &[(&str, &str, &str)] = &[
     ("POST", "/agencies", "name=矩阵测试机关&kind=other"),
@@ -162,6 +163,32 @@ const VALID_BODIES: &[(&str, &str, &str)] = &[
         "/recommendations/{id}/outcome",
         "recipient_id={recipient}&version=1&decision=adopted&text=矩阵",
     ),
+    (
+        "POST",
+        "/cases/{id}/evidence",
+        "title=矩阵证据&kind=书证&source=矩阵调取",
+    ),
+    (
+        "POST",
+        "/cases/{id}/inquiries",
+        "started_at=2026-06-01T09:00&ended_at=2026-06-01T10:00&place=检察院询问室&interviewers=王某、李某&recorder=张某&interviewee_name=赵某&interviewee_role=证人&qa=问：矩阵？\n答：矩阵。&signature=以上笔录我看过，和我说的一样。赵某",
+    ),
+    (
+        "POST",
+        "/review-files/{id}/assign",
+        "reviewer_id={owner}&version=1",
+    ),
+    (
+        "POST",
+        "/review-files/{id}/findings",
+        "dimension=执法不规范&description=矩阵发现&evidence=矩阵依据&version=1",
+    ),
+    (
+        "POST",
+        "/review-files/{id}/complete",
+        "notes=矩阵&version=1",
+    ),
+    ("POST", "/review-files/{id}/clue", "version=1"),
     (
         "POST",
         "/clues/new",
