@@ -4,6 +4,7 @@
 
 use crate::contract::Table;
 use calamine::{Data, Reader, Xlsx};
+use std::borrow::Cow;
 use std::io::Cursor;
 
 /// A file as text cells. Row numbers are 1-based as a spreadsheet shows them
@@ -34,16 +35,17 @@ pub enum ReadError {
 
 /// Decode CSV bytes: UTF-8 (BOM stripped) when valid, else GB18030 when that
 /// decodes without error; anything else is refused rather than garbled.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
+/// UTF-8 is borrowed, not copied.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), ReadError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
-            .map(|s| (s.to_owned(), "UTF-8 (BOM)"))
+            .map(|s| (Cow::Borrowed(s), "UTF-8 (BOM)"))
             .map_err(|e| ReadError::Encoding {
                 line: line_of(rest, e.valid_up_to()),
             });
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_owned(), "UTF-8"));
+        return Ok((Cow::Borrowed(s), "UTF-8"));
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
@@ -54,45 +56,83 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
             line: line_of(bytes, valid),
         });
     }
-    Ok((text.into_owned(), "GB18030"))
+    Ok((text, "GB18030"))
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes.iter().take(offset).filter(|b| **b == b'\n').count() + 1
 }
 
+/// A CSV file read one row at a time (one record buffer reused), so a large
+/// file is never held as cells.
+pub struct CsvRows<'t> {
+    reader: csv::Reader<&'t [u8]>,
+    record: csv::StringRecord,
+    index: usize,
+    pub headers: Vec<String>,
+}
+
+impl<'t> CsvRows<'t> {
+    /// Start reading UTF-8 text: the header row is read here. Each row is
+    /// checked as UTF-8 as it is read (an invalid one is `ReadError::Encoding`),
+    /// so bytes need not be validated beforehand.
+    pub fn new(text: &'t [u8]) -> Result<CsvRows<'t>, ReadError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut record = csv::StringRecord::new();
+        if !reader.read_record(&mut record).map_err(|e| csv_error(&e))? {
+            return Err(ReadError::Empty);
+        }
+        let headers = record.iter().map(|h| h.trim().to_owned()).collect();
+        Ok(CsvRows {
+            reader,
+            record,
+            index: 0,
+            headers,
+        })
+    }
+
+    /// The next row that is not blank, with its row number (the header is row 1).
+    pub fn next_row(&mut self) -> Result<Option<(usize, &csv::StringRecord)>, ReadError> {
+        loop {
+            if !self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| csv_error(&e))?
+            {
+                return Ok(None);
+            }
+            self.index += 1;
+            if !self.record.iter().all(|c| c.trim().is_empty()) {
+                return Ok(Some((self.index + 1, &self.record)));
+            }
+        }
+    }
+}
+
 /// Read CSV bytes.
 pub fn read_csv(bytes: &[u8]) -> Result<RawTable, ReadError> {
     let (text, format) = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let headers: Vec<String> = match records.next() {
-        None => return Err(ReadError::Empty),
-        Some(r) => r
-            .map_err(|e| csv_error(&e))?
-            .iter()
-            .map(|h| h.trim().to_owned())
-            .collect(),
-    };
+    let mut reader = CsvRows::new(text.as_bytes())?;
     let mut rows = Vec::new();
-    for (i, rec) in records.enumerate() {
-        let rec = rec.map_err(|e| csv_error(&e))?;
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push((i + 2, rec.iter().map(str::to_owned).collect()));
+    while let Some((row, rec)) = reader.next_row()? {
+        rows.push((row, rec.iter().map(str::to_owned).collect()));
     }
     Ok(RawTable {
-        headers,
+        headers: reader.headers,
         rows,
         source_format: format.to_owned(),
     })
 }
 
 fn csv_error(e: &csv::Error) -> ReadError {
+    if let csv::ErrorKind::Utf8 { pos, .. } = e.kind() {
+        return ReadError::Encoding {
+            line: pos.as_ref().map_or(0, |p| p.line() as usize),
+        };
+    }
     ReadError::Csv {
         line: e.position().map_or(0, |p| p.line() as usize),
         reason: e.to_string(),

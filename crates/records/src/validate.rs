@@ -6,7 +6,7 @@ use crate::contract::{Column, Table};
 use crate::read::RawTable;
 use crate::values::{self, Value};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 /// One problem in one cell (or a whole row when `column` is empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,68 +76,97 @@ fn get<'a>(values: &'a [Value], table: Table, en: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-fn key_text(v: &Value) -> String {
+fn key_text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Text(s) => s.clone(),
-        Value::Date(d) => d.to_string(),
-        other => format!("{other:?}"),
+        Value::Text(s) => Cow::Borrowed(s),
+        Value::Date(d) => Cow::Owned(d.to_string()),
+        other => Cow::Owned(format!("{other:?}")),
     }
 }
 
-/// Check a raw table against the contract.
-pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProblem> {
-    let table = table
-        .or_else(|| Table::detect(&raw.headers))
-        .ok_or(FileProblem::UnknownTable)?;
-    let columns = table.columns();
-    // Which header index feeds which column.
-    let mut source: Vec<Option<usize>> = vec![None; columns.len()];
-    let mut unknown = Vec::new();
-    for (i, h) in raw.headers.iter().enumerate() {
-        if h.trim().is_empty() {
-            continue;
-        }
-        match table.column(h) {
-            Some((ci, c)) => {
-                if source[ci].is_some() {
-                    return Err(FileProblem::DuplicateColumn(c.zh.to_owned()));
-                }
-                source[ci] = Some(i);
+/// Checks rows one at a time (so a file can be streamed): header mapping is
+/// done once; each row gives a record or its problems.
+pub struct Checker {
+    table: Table,
+    /// Which header index feeds which column.
+    source: Vec<Option<usize>>,
+    unknown: Vec<(usize, String)>,
+    key_index: Vec<usize>,
+    /// Key (columns joined by U+001F) → first row.
+    seen_keys: foldhash::HashMap<String, usize>,
+    pub rejected: Vec<CellProblem>,
+    pub warnings: Vec<CellProblem>,
+}
+
+impl Checker {
+    /// Map the header row to the contract; the table is detected unless given.
+    pub fn new(headers: &[String], table: Option<Table>) -> Result<Checker, FileProblem> {
+        let table = table
+            .or_else(|| Table::detect(headers))
+            .ok_or(FileProblem::UnknownTable)?;
+        let columns = table.columns();
+        let mut source: Vec<Option<usize>> = vec![None; columns.len()];
+        let mut unknown = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            if h.trim().is_empty() {
+                continue;
             }
-            None => unknown.push((i, h.trim().to_owned())),
+            match table.column(h) {
+                Some((ci, c)) => {
+                    if source[ci].is_some() {
+                        return Err(FileProblem::DuplicateColumn(c.zh.to_owned()));
+                    }
+                    source[ci] = Some(i);
+                }
+                None => unknown.push((i, h.trim().to_owned())),
+            }
         }
-    }
-    let missing: Vec<&'static str> = columns
-        .iter()
-        .zip(&source)
-        .filter(|(c, s)| c.required && s.is_none())
-        .map(|(c, _)| c.zh)
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileProblem::MissingColumns { table, missing });
+        let missing: Vec<&'static str> = columns
+            .iter()
+            .zip(&source)
+            .filter(|(c, s)| c.required && s.is_none())
+            .map(|(c, _)| c.zh)
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileProblem::MissingColumns { table, missing });
+        }
+        let key_index = table
+            .key_columns()
+            .iter()
+            .filter_map(|k| columns.iter().position(|c| c.en == *k))
+            .collect();
+        Ok(Checker {
+            table,
+            source,
+            unknown,
+            key_index,
+            seen_keys: foldhash::HashMap::default(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+        })
     }
 
-    let mut out = Checked {
-        table,
-        records: Vec::new(),
-        rejected: Vec::new(),
-        warnings: Vec::new(),
-        unknown_columns: unknown.iter().map(|u| u.1.clone()).collect(),
-    };
-    let mut seen_keys: HashMap<Vec<String>, usize> = HashMap::new();
-    for (row, cells) in &raw.rows {
-        let cell = |i: Option<usize>| {
-            i.and_then(|i| cells.get(i))
-                .map(String::as_str)
-                .unwrap_or("")
-        };
+    pub fn table(&self) -> Table {
+        self.table
+    }
+
+    /// Headers the contract does not know (kept as extra attributes).
+    pub fn unknown_columns(&self) -> Vec<String> {
+        self.unknown.iter().map(|u| u.1.clone()).collect()
+    }
+
+    /// Check one row; `cell(i)` is the text of the file's column `i` ("" when absent).
+    /// A row with problems gives `None` and its problems are kept in `rejected`.
+    pub fn row<'c>(&mut self, row: usize, cell: impl Fn(usize) -> &'c str) -> Option<Record> {
+        let table = self.table;
+        let columns = table.columns();
         let mut problems = Vec::new();
         let mut values = Vec::with_capacity(columns.len());
         let mut violation_type_raw = None;
-        for (c, s) in columns.iter().zip(&source) {
-            let text = cell(*s);
+        for (c, s) in columns.iter().zip(&self.source) {
+            let text = s.map_or("", &cell);
             let problem = |reason: String| CellProblem {
-                row: *row,
+                row,
                 column: c.zh.to_owned(),
                 value: text.to_owned(),
                 reason,
@@ -155,58 +184,76 @@ pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProble
                 Ok(v) => values.push(v),
                 Err(reason) if c.required => problems.push(problem(reason)),
                 Err(reason) => {
-                    out.warnings
+                    self.warnings
                         .push(problem(format!("{reason}；按“未知”导入")));
                     values.push(Value::Null);
                 }
             }
         }
         if problems.is_empty() {
-            problems.extend(cross_field(table, *row, &values));
+            problems.extend(cross_field(table, row, &values));
         }
         if problems.is_empty() {
-            let key: Vec<String> = table
-                .key_columns()
-                .iter()
-                .map(|k| key_text(get(&values, table, k)))
-                .collect();
-            if let Some(first) = seen_keys.get(&key) {
-                problems.push(CellProblem {
-                    row: *row,
+            let mut key = String::new();
+            for (n, i) in self.key_index.iter().enumerate() {
+                if n > 0 {
+                    key.push('\u{1f}');
+                }
+                key.push_str(&key_text(values.get(*i).unwrap_or(&Value::Null)));
+            }
+            match self.seen_keys.get(&key) {
+                Some(first) => problems.push(CellProblem {
+                    row,
                     column: table
                         .key_columns()
                         .iter()
                         .map(|k| column_zh(table, k))
                         .collect::<Vec<_>>()
                         .join("+"),
-                    value: key.join(" / "),
+                    value: key.replace('\u{1f}', " / "),
                     reason: format!("与第 {first} 行重复（同一机关内编号应唯一）"),
-                });
-            } else {
-                seen_keys.insert(key, *row);
+                }),
+                None => {
+                    self.seen_keys.insert(key, row);
+                }
             }
         }
-        if problems.is_empty() {
-            let extras = unknown
-                .iter()
-                .filter_map(|(i, h)| {
-                    cells
-                        .get(*i)
-                        .filter(|v| !v.trim().is_empty())
-                        .map(|v| (h.clone(), v.clone()))
-                })
-                .collect();
-            out.records.push(Record {
-                row: *row,
-                values,
-                violation_type_raw,
-                extras,
-            });
-        } else {
-            out.rejected.extend(problems);
+        if !problems.is_empty() {
+            self.rejected.extend(problems);
+            return None;
         }
+        let extras = self
+            .unknown
+            .iter()
+            .filter_map(|(i, h)| {
+                let v = cell(*i);
+                (!v.trim().is_empty()).then(|| (h.clone(), v.to_owned()))
+            })
+            .collect();
+        Some(Record {
+            row,
+            values,
+            violation_type_raw,
+            extras,
+        })
     }
-    Ok(out)
+}
+
+/// Check a raw table against the contract.
+pub fn check(raw: &RawTable, table: Option<Table>) -> Result<Checked, FileProblem> {
+    let mut checker = Checker::new(&raw.headers, table)?;
+    let mut records = Vec::new();
+    for (row, cells) in &raw.rows {
+        let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+        records.extend(checker.row(*row, cell));
+    }
+    Ok(Checked {
+        table: checker.table,
+        unknown_columns: checker.unknown_columns(),
+        records,
+        rejected: checker.rejected,
+        warnings: checker.warnings,
+    })
 }
 
 fn column_zh(table: Table, en: &str) -> String {

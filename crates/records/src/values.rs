@@ -7,6 +7,7 @@
 use crate::contract::ColumnKind;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// A parsed cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,15 +30,39 @@ impl Value {
     }
 }
 
-/// Full-width ASCII forms and the ideographic space become their ASCII twins.
-pub fn half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
+fn is_full_width(c: char) -> bool {
+    matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FF5E}')
+}
+
+/// Full-width ASCII forms and the ideographic space become their ASCII twins
+/// (borrowed when there are none, as in almost every cell).
+pub fn half_width(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || !s.chars().any(is_full_width) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
+/// `dddd-dd-dd` exactly: the contract's own form, read without allocating.
+fn iso_date(b: &[u8]) -> Option<Option<NaiveDate>> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
-        .collect()
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d))
 }
 
 /// Parse a cell of `kind`.
@@ -68,6 +93,9 @@ pub fn parse(kind: ColumnKind, raw: &str) -> Result<Value, String> {
 
 /// `2023-10-16`, `2023/10/16`, `2023.10.16`, `20231016`, `2023年10月16日` (month and day may be one digit).
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    if let Some(d) = iso_date(raw.trim().as_bytes()) {
+        return d.ok_or_else(|| format!("日期“{raw}”不存在"));
+    }
     let s = half_width(raw.trim());
     let bad = || {
         format!(
@@ -96,6 +124,20 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
 
 /// A date as above followed by `HH:MM` or `HH:MM:SS` (local time).
 pub fn parse_datetime(raw: &str) -> Result<NaiveDateTime, String> {
+    // `dddd-dd-dd dd:dd:dd`, the contract's own form, without allocating.
+    let b = raw.trim().as_bytes();
+    if b.len() == 19 && b[10] == b' ' && b[13] == b':' && b[16] == b':' {
+        let two = |i: usize| -> Option<u32> {
+            (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
+                .then(|| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0'))
+        };
+        if let (Some(Some(date)), Some(h), Some(m), Some(sec)) =
+            (iso_date(&b[..10]), two(11), two(14), two(17))
+            && let Some(t) = NaiveTime::from_hms_opt(h, m, sec)
+        {
+            return Ok(date.and_time(t));
+        }
+    }
     let s = half_width(raw.trim());
     let split = s
         .char_indices()
@@ -115,6 +157,12 @@ pub fn parse_datetime(raw: &str) -> Result<NaiveDateTime, String> {
 
 /// 是/否, Y/N, true/false, 1/0, 有/无 (and yes/no).
 pub fn parse_bool(raw: &str) -> Result<bool, String> {
+    // The contract's own 是/否 first, without allocating.
+    match raw.trim() {
+        "是" => return Ok(true),
+        "否" => return Ok(false),
+        _ => {}
+    }
     match half_width(raw.trim()).to_lowercase().as_str() {
         "是" | "y" | "yes" | "true" | "1" | "有" => Ok(true),
         "否" | "n" | "no" | "false" | "0" | "无" => Ok(false),
@@ -202,7 +250,7 @@ pub fn parse_choice(options: &'static [&'static str], raw: &str) -> Result<&'sta
     if let Some(o) = options.iter().find(|o| **o == s) {
         return Ok(o);
     }
-    let alias = match s.as_str() {
+    let alias = match s.as_ref() {
         "简易程序" => "简易",
         "普通程序" | "一般程序" => "普通",
         "自然人" | "公民" => "个人",
