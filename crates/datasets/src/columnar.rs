@@ -8,7 +8,7 @@
 
 use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, ListBuilder,
-    RecordBatch, StringBuilder, TimestampSecondBuilder,
+    RecordBatch, StringArray, StringBuilder, TimestampSecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -18,7 +18,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
-use xingjian_records::validate::Checked;
+use xingjian_records::validate::{Checked, Record};
 use xingjian_records::{ColumnKind, Table, Value};
 
 fn data_type(kind: ColumnKind) -> DataType {
@@ -65,87 +65,163 @@ pub fn from_date32(days: i32) -> Option<NaiveDate> {
     EPOCH.checked_add_signed(chrono::Duration::days(i64::from(days)))
 }
 
-fn column<'a>(
-    kind: ColumnKind,
-    values: impl Iterator<Item = &'a Value>,
-) -> Result<ArrayRef, ArrowError> {
-    Ok(match kind {
-        ColumnKind::Text | ColumnKind::Choice(_) | ColumnKind::Plate => {
-            let mut b = StringBuilder::new();
-            for v in values {
-                match v {
-                    Value::Text(s) => b.append_value(s),
-                    _ => b.append_null(),
-                }
+/// An Arrow builder for one contract column.
+enum ColumnBuilder {
+    Text(StringBuilder),
+    Date(Date32Builder),
+    DateTime(TimestampSecondBuilder),
+    Bool(BooleanBuilder),
+    Money(Decimal128Builder),
+    Integer(Int64Builder),
+    List(ListBuilder<StringBuilder>),
+}
+
+impl ColumnBuilder {
+    fn new(kind: ColumnKind, n: usize) -> Result<ColumnBuilder, ArrowError> {
+        Ok(match kind {
+            ColumnKind::Text | ColumnKind::Choice(_) | ColumnKind::Plate => {
+                ColumnBuilder::Text(StringBuilder::with_capacity(n, n * 16))
             }
-            Arc::new(b.finish())
-        }
-        ColumnKind::Date => {
-            let mut b = Date32Builder::new();
-            for v in values {
-                match v {
-                    Value::Date(d) => b.append_value(to_date32(*d)),
-                    _ => b.append_null(),
-                }
+            ColumnKind::Date => ColumnBuilder::Date(Date32Builder::with_capacity(n)),
+            ColumnKind::DateTime => {
+                ColumnBuilder::DateTime(TimestampSecondBuilder::with_capacity(n))
             }
-            Arc::new(b.finish())
-        }
-        ColumnKind::DateTime => {
-            let mut b = TimestampSecondBuilder::new();
-            for v in values {
-                match v {
-                    Value::DateTime(t) => b.append_value(t.and_utc().timestamp()),
-                    _ => b.append_null(),
-                }
+            ColumnKind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(n)),
+            ColumnKind::Money => ColumnBuilder::Money(
+                Decimal128Builder::with_capacity(n).with_precision_and_scale(18, 2)?,
+            ),
+            ColumnKind::Integer => ColumnBuilder::Integer(Int64Builder::with_capacity(n)),
+            ColumnKind::List => ColumnBuilder::List(ListBuilder::with_capacity(
+                StringBuilder::with_capacity(n * 2, n * 8),
+                n,
+            )),
+        })
+    }
+
+    /// Append a value; a value of another kind than the column's is null.
+    fn push(&mut self, v: &Value) {
+        match (self, v) {
+            (ColumnBuilder::Text(b), Value::Text(s)) => b.append_value(s),
+            (ColumnBuilder::Text(b), _) => b.append_null(),
+            (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(to_date32(*d)),
+            (ColumnBuilder::Date(b), _) => b.append_null(),
+            (ColumnBuilder::DateTime(b), Value::DateTime(t)) => {
+                b.append_value(t.and_utc().timestamp());
             }
-            Arc::new(b.finish())
-        }
-        ColumnKind::Bool => {
-            let mut b = BooleanBuilder::new();
-            for v in values {
-                match v {
-                    Value::Bool(x) => b.append_value(*x),
-                    _ => b.append_null(),
+            (ColumnBuilder::DateTime(b), _) => b.append_null(),
+            (ColumnBuilder::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            (ColumnBuilder::Bool(b), _) => b.append_null(),
+            (ColumnBuilder::Money(b), Value::Fen(f)) => b.append_value(i128::from(*f)),
+            (ColumnBuilder::Money(b), _) => b.append_null(),
+            (ColumnBuilder::Integer(b), Value::Int(x)) => b.append_value(*x),
+            (ColumnBuilder::Integer(b), _) => b.append_null(),
+            (ColumnBuilder::List(b), Value::List(items)) => {
+                for i in items {
+                    b.values().append_value(i);
                 }
+                b.append(true);
             }
-            Arc::new(b.finish())
+            (ColumnBuilder::List(b), _) => b.append_null(),
         }
-        ColumnKind::Money => {
-            let mut b = Decimal128Builder::new().with_precision_and_scale(18, 2)?;
-            for v in values {
-                match v {
-                    Value::Fen(f) => b.append_value(i128::from(*f)),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Text(b) => Arc::new(b.finish()),
+            ColumnBuilder::Date(b) => Arc::new(b.finish()),
+            ColumnBuilder::DateTime(b) => Arc::new(b.finish()),
+            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
+            ColumnBuilder::Money(b) => Arc::new(b.finish()),
+            ColumnBuilder::Integer(b) => Arc::new(b.finish()),
+            ColumnBuilder::List(b) => Arc::new(b.finish()),
         }
-        ColumnKind::Integer => {
-            let mut b = Int64Builder::new();
-            for v in values {
-                match v {
-                    Value::Int(x) => b.append_value(*x),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
+    }
+}
+
+/// Records of one table appended one at a time straight into Arrow columns
+/// (a record is dropped as soon as it is appended), cut into batches.
+pub struct RowsBuilder {
+    table: Table,
+    file_sha256: String,
+    columns: Vec<ColumnBuilder>,
+    violation_type_raw: StringBuilder,
+    agency: Int64Builder,
+    row: Int64Builder,
+    extras: StringBuilder,
+    len: usize,
+}
+
+impl RowsBuilder {
+    pub fn new(
+        table: Table,
+        file_sha256: &str,
+        capacity: usize,
+    ) -> Result<RowsBuilder, ArrowError> {
+        Ok(RowsBuilder {
+            table,
+            file_sha256: file_sha256.to_owned(),
+            columns: table
+                .columns()
+                .iter()
+                .map(|c| ColumnBuilder::new(c.kind, capacity))
+                .collect::<Result<_, _>>()?,
+            violation_type_raw: StringBuilder::new(),
+            agency: Int64Builder::with_capacity(capacity),
+            row: Int64Builder::with_capacity(capacity),
+            extras: StringBuilder::new(),
+            len: 0,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, r: &Record, agency_id: Option<i64>) {
+        for (i, b) in self.columns.iter_mut().enumerate() {
+            b.push(r.values.get(i).unwrap_or(&Value::Null));
         }
-        ColumnKind::List => {
-            let mut b = ListBuilder::new(StringBuilder::new());
-            for v in values {
-                match v {
-                    Value::List(items) => {
-                        for i in items {
-                            b.values().append_value(i);
-                        }
-                        b.append(true);
-                    }
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
+        if self.table == Table::PenaltyCases {
+            self.violation_type_raw
+                .append_option(r.violation_type_raw.as_deref());
         }
-    })
+        self.agency.append_option(agency_id);
+        self.row
+            .append_value(i64::try_from(r.row).unwrap_or(i64::MAX));
+        if r.extras.is_empty() {
+            self.extras.append_null();
+        } else {
+            let map: serde_json::Map<String, serde_json::Value> = r
+                .extras
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            self.extras
+                .append_value(serde_json::Value::Object(map).to_string());
+        }
+        self.len += 1;
+    }
+
+    /// The rows appended since the last batch, as a batch of the table's schema.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let mut arrays: Vec<ArrayRef> =
+            self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        if self.table == Table::PenaltyCases {
+            arrays.push(Arc::new(self.violation_type_raw.finish()));
+        }
+        arrays.push(Arc::new(self.agency.finish()));
+        arrays.push(Arc::new(StringArray::from_iter_values(
+            std::iter::repeat_n(self.file_sha256.as_str(), self.len),
+        )));
+        arrays.push(Arc::new(self.row.finish()));
+        arrays.push(Arc::new(self.extras.finish()));
+        self.len = 0;
+        RecordBatch::try_new(schema(self.table), arrays)
+    }
 }
 
 /// One record batch of the checked records; `agency_ids` is aligned with `checked.records`.
@@ -154,59 +230,62 @@ pub fn to_batch(
     file_sha256: &str,
     agency_ids: &[Option<i64>],
 ) -> Result<RecordBatch, ArrowError> {
-    let table = checked.table;
-    let recs = &checked.records;
-    let mut arrays: Vec<ArrayRef> = Vec::new();
-    for (i, c) in table.columns().iter().enumerate() {
-        arrays.push(column(
-            c.kind,
-            recs.iter().map(|r| r.values.get(i).unwrap_or(&Value::Null)),
-        )?);
+    let mut b = RowsBuilder::new(checked.table, file_sha256, checked.records.len())?;
+    for (i, r) in checked.records.iter().enumerate() {
+        b.push(r, agency_ids.get(i).copied().flatten());
     }
-    if table == Table::PenaltyCases {
-        let mut b = StringBuilder::new();
-        for r in recs {
-            b.append_option(r.violation_type_raw.as_deref());
+    b.finish()
+}
+
+/// The batch with `agency_id` set from its `agency` name (names not in `ids` become null).
+pub fn with_agency_ids(
+    batch: &RecordBatch,
+    ids: &std::collections::HashMap<String, i64>,
+) -> Result<RecordBatch, ArrowError> {
+    let schema = batch.schema();
+    let Ok(at) = schema.index_of("agency_id") else {
+        return Ok(batch.clone());
+    };
+    let mut b = Int64Builder::with_capacity(batch.num_rows());
+    match batch
+        .column_by_name("agency")
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+    {
+        Some(names) => {
+            for n in names {
+                b.append_option(n.and_then(|n| ids.get(n).copied()));
+            }
         }
-        arrays.push(Arc::new(b.finish()));
+        None => b.append_nulls(batch.num_rows()),
     }
-    let mut agency = Int64Builder::new();
-    let mut file = StringBuilder::new();
-    let mut row = Int64Builder::new();
-    let mut extras = StringBuilder::new();
-    for (i, r) in recs.iter().enumerate() {
-        agency.append_option(agency_ids.get(i).copied().flatten());
-        file.append_value(file_sha256);
-        row.append_value(i64::try_from(r.row).unwrap_or(i64::MAX));
-        if r.extras.is_empty() {
-            extras.append_null();
-        } else {
-            let map: serde_json::Map<String, serde_json::Value> = r
-                .extras
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect();
-            extras.append_value(serde_json::Value::Object(map).to_string());
-        }
-    }
-    arrays.push(Arc::new(agency.finish()));
-    arrays.push(Arc::new(file.finish()));
-    arrays.push(Arc::new(row.finish()));
-    arrays.push(Arc::new(extras.finish()));
-    RecordBatch::try_new(schema(table), arrays)
+    let mut columns = batch.columns().to_vec();
+    columns[at] = Arc::new(b.finish());
+    RecordBatch::try_new(schema, columns)
 }
 
 /// Parquet bytes of a batch. Deterministic: the same batch gives the same bytes,
 /// so the SHA-256 of the bytes is a content address.
 pub fn to_parquet(batch: &RecordBatch) -> Result<Vec<u8>, parquet::errors::ParquetError> {
+    batches_to_parquet(batch.schema(), std::slice::from_ref(batch))
+}
+
+/// Parquet bytes of consecutive batches of one schema, row groups of 256 Ki
+/// rows. Pages follow the batches, so the importer's fixed batch size makes
+/// the same file give the same bytes.
+pub fn batches_to_parquet(
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<Vec<u8>, parquet::errors::ParquetError> {
     let props = WriterProperties::builder()
         .set_created_by("xingjian".into())
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(256 * 1024))
         .build();
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props))?;
-    w.write(batch)?;
+    let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props))?;
+    for b in batches {
+        w.write(b)?;
+    }
     w.close()?;
     Ok(buf)
 }

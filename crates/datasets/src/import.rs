@@ -7,14 +7,16 @@
 //! before the registration commits, so a crash leaves at most an unregistered
 //! object, never a partial dataset.
 
-use crate::columnar::{to_batch, to_parquet};
+use crate::columnar::{RowsBuilder, batches_to_parquet, schema, with_agency_ids};
 use crate::objects::Objects;
+use arrow::array::{Array, BooleanArray, Int64Array, RecordBatch, StringArray};
+use arrow::compute::filter_record_batch;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use xingjian_records::Table;
-use xingjian_records::read::{ReadError, read_file};
-use xingjian_records::validate::{CellProblem, FileProblem, check};
+use xingjian_records::read::{CsvRows, ReadError, read_file};
+use xingjian_records::validate::{CellProblem, Checker, FileProblem, Record};
 use xingjian_records::values::Value;
 use xingjian_store::{ActorStore, ImportFile, NewDataset, NewImport, StoreError};
 
@@ -107,12 +109,197 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-fn text<'a>(values: &'a [Value], table: Table, en: &str) -> Option<&'a str> {
-    let i = table.columns().iter().position(|c| c.en == en)?;
-    match values.get(i)? {
-        Value::Text(s) => Some(s),
-        _ => None,
+/// Records are turned into Arrow this many at a time while a file is read.
+const CHUNK_ROWS: usize = 64 * 1024;
+
+/// A file read and checked, its records already columnar: the CPU-bound half
+/// of an import, done without the store (so files can be prepared in parallel).
+pub struct Prepared {
+    pub file_name: String,
+    pub sha256: String,
+    bytes: bytes::Bytes,
+    pub table: Table,
+    pub source_format: String,
+    /// Non-blank data rows read.
+    pub rows_total: usize,
+    rejected: Vec<CellProblem>,
+    warnings: Vec<CellProblem>,
+    unknown_columns: Vec<String>,
+    /// Checked records (agency ids not yet set).
+    batches: Vec<RecordBatch>,
+    /// Every agency name in the checked records, with the first 执法领域 given for it.
+    agencies: BTreeMap<String, Option<String>>,
+}
+
+/// The SHA-256 (hex) of a file's bytes: its identity for re-imports and `_file`.
+pub fn file_sha256(bytes: &[u8]) -> String {
+    sha256_hex(bytes)
+}
+
+/// The table of a CSV file from its header row alone (cheap: for the re-import
+/// check before reading the whole file); `None` for other files.
+pub fn sniff_table(file_name: &str, bytes: &[u8], table: Option<Table>) -> Option<Table> {
+    let lower = file_name.to_lowercase();
+    if !(lower.ends_with(".csv") || lower.ends_with(".txt")) {
+        return None;
     }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+    let (text, _) = xingjian_records::read::decode(&head[..end]).ok()?;
+    let rows = CsvRows::new(text.as_bytes()).ok()?;
+    table.or_else(|| Table::detect(&rows.headers))
+}
+
+struct Collect {
+    rows: RowsBuilder,
+    batches: Vec<RecordBatch>,
+    agencies: BTreeMap<String, Option<String>>,
+    agency_at: Option<usize>,
+    kind_at: Option<usize>,
+    rows_total: usize,
+}
+
+impl Collect {
+    fn new(table: Table, sha: &str) -> Result<Collect, ImportError> {
+        let at = |en: &str| table.columns().iter().position(|c| c.en == en);
+        Ok(Collect {
+            rows: RowsBuilder::new(table, sha, CHUNK_ROWS).map_err(storage)?,
+            batches: Vec::new(),
+            agencies: BTreeMap::new(),
+            agency_at: at("agency"),
+            kind_at: at("agency_kind"),
+            rows_total: 0,
+        })
+    }
+
+    fn push(&mut self, rec: Option<Record>) -> Result<(), ImportError> {
+        self.rows_total += 1;
+        let Some(rec) = rec else { return Ok(()) };
+        let value = |i: Option<usize>| match i.and_then(|i| rec.values.get(i)) {
+            Some(Value::Text(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        // A table without an agency column counts as the name "" (refused to a liaison).
+        let name = value(self.agency_at).unwrap_or("");
+        if !self.agencies.contains_key(name) {
+            let kind = value(self.kind_at).map(str::to_owned);
+            self.agencies.insert(name.to_owned(), kind);
+        }
+        self.rows.push(&rec, None);
+        if self.rows.len() >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ImportError> {
+        if !self.rows.is_empty() {
+            self.batches.push(self.rows.finish().map_err(storage)?);
+        }
+        Ok(())
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> ImportError {
+    ImportError::Storage(e.to_string())
+}
+
+/// Read and check a whole file into columnar records (CPU only, no store).
+pub fn prepare(
+    file_name: &str,
+    bytes: bytes::Bytes,
+    sha256: String,
+    table: Option<Table>,
+) -> Result<Prepared, ImportError> {
+    let lower = file_name.to_lowercase();
+    let (checker, collect, source_format) = if lower.ends_with(".csv") || lower.ends_with(".txt") {
+        // UTF-8 is checked row by row while reading; a file that turns out not
+        // to be UTF-8 is read again, decoded as GB18030 (or refused).
+        let (body, format) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (rest, "UTF-8 (BOM)"),
+            None => (&bytes[..], "UTF-8"),
+        };
+        let head = &body[..body.len().min(64 * 1024)];
+        // (A prefix may end inside a character: that is not an error.)
+        let looks_utf8 = match std::str::from_utf8(head) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        };
+        match looks_utf8.then(|| check_csv(body, table, &sha256)) {
+            Some(Ok((checker, collect))) => (checker, collect, format.to_owned()),
+            Some(Err(ImportError::Read(ReadError::Encoding { .. }))) | None => {
+                let (text, format) = xingjian_records::read::decode(&bytes)?;
+                let (checker, collect) = check_csv(text.as_bytes(), table, &sha256)?;
+                (checker, collect, format.to_owned())
+            }
+            Some(Err(e)) => return Err(e),
+        }
+    } else {
+        let raw = read_file(file_name, &bytes, table)?;
+        let mut checker = Checker::new(&raw.headers, table)?;
+        let mut collect = Collect::new(checker.table(), &sha256)?;
+        for (row, cells) in &raw.rows {
+            collect.push(checker.row(*row, |i| cells.get(i).map_or("", String::as_str)))?;
+        }
+        (checker, collect, raw.source_format)
+    };
+    let mut collect = collect;
+    collect.flush()?;
+    Ok(Prepared {
+        file_name: file_name.to_owned(),
+        sha256,
+        bytes,
+        table: checker.table(),
+        source_format,
+        rows_total: collect.rows_total,
+        unknown_columns: checker.unknown_columns(),
+        rejected: checker.rejected,
+        warnings: checker.warnings,
+        batches: collect.batches,
+        agencies: collect.agencies,
+    })
+}
+
+fn check_csv(
+    text: &[u8],
+    table: Option<Table>,
+    sha256: &str,
+) -> Result<(Checker, Collect), ImportError> {
+    let mut rows = CsvRows::new(text)?;
+    let mut checker = Checker::new(&rows.headers, table)?;
+    let mut collect = Collect::new(checker.table(), sha256)?;
+    while let Some((row, rec)) = rows.next_row()? {
+        collect.push(checker.row(row, |i| rec.get(i).unwrap_or("")))?;
+    }
+    Ok((checker, collect))
+}
+
+/// The records whose agency (`""` when the table has none) is one of `names`, as problems.
+fn rows_of(batches: &[RecordBatch], names: &BTreeMap<String, String>) -> Vec<CellProblem> {
+    let mut out = Vec::new();
+    for b in batches {
+        let Some(row) = b
+            .column_by_name("_row")
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+        else {
+            continue;
+        };
+        let agency = b
+            .column_by_name("agency")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>());
+        for i in 0..b.num_rows() {
+            let name = agency.map_or("", |a| if a.is_valid(i) { a.value(i) } else { "" });
+            if let Some(reason) = names.get(name) {
+                out.push(CellProblem {
+                    row: usize::try_from(row.value(i)).unwrap_or(0),
+                    column: "执法机关".into(),
+                    value: name.to_owned(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Import one file on behalf of the actor behind `store`.
@@ -127,9 +314,43 @@ pub async fn import_file(
         return Err(StoreError::Forbidden("人民监督员不能导入执法记录").into());
     }
     let sha = sha256_hex(bytes);
-    let raw = read_file(file_name, bytes, opts.table)?;
-    let mut checked = check(&raw, opts.table)?;
-    let table = checked.table;
+    if let Some(table) = sniff_table(file_name, bytes, opts.table)
+        && let Some(previous) = store.find_import(&sha, table.code()).await?
+    {
+        return Ok(ImportOutcome::AlreadyImported(Box::new(previous)));
+    }
+    let owned = bytes::Bytes::copy_from_slice(bytes);
+    let name = file_name.to_owned();
+    let table = opts.table;
+    let prepared = tokio::task::spawn_blocking(move || prepare(&name, owned, sha, table))
+        .await
+        .map_err(|e| ImportError::Storage(e.to_string()))??;
+    import_prepared(store, objects, prepared, opts).await
+}
+
+/// Finish an import: match agencies, write the dataset, register it (one transaction).
+pub async fn import_prepared(
+    store: &ActorStore<'_>,
+    objects: &Objects,
+    prepared: Prepared,
+    opts: &ImportOptions,
+) -> Result<ImportOutcome, ImportError> {
+    if !store.may_import() {
+        return Err(StoreError::Forbidden("人民监督员不能导入执法记录").into());
+    }
+    let Prepared {
+        file_name,
+        sha256: sha,
+        bytes,
+        table,
+        source_format,
+        rows_total,
+        mut rejected,
+        warnings,
+        unknown_columns,
+        batches,
+        agencies,
+    } = prepared;
     if let Some(previous) = store.find_import(&sha, table.code()).await? {
         return Ok(ImportOutcome::AlreadyImported(Box::new(previous)));
     }
@@ -146,97 +367,77 @@ pub async fn import_file(
         })?),
         None => None,
     };
-    // name → Ok(Some(id)) known, Ok(None) to register, Err(reason) refused.
-    let mut lookup: BTreeMap<String, Result<Option<i64>, String>> = BTreeMap::new();
-    let mut newly_rejected = Vec::new();
-    let mut kept = Vec::with_capacity(checked.records.len());
-    for rec in std::mem::take(&mut checked.records) {
-        let name = text(&rec.values, table, "agency")
-            .unwrap_or_default()
-            .to_owned();
-        if !lookup.contains_key(&name) {
-            let r = match store.lookup_agency_for_import(&name).await {
-                Ok(id) => Ok(id.map(|a| a.0)),
-                Err(StoreError::Forbidden(m)) => Err(m.to_owned()),
-                Err(e) => return Err(e.into()),
-            };
-            lookup.insert(name.clone(), r);
-        }
-        let problem = match lookup.get(&name) {
-            Some(Err(m)) => Some(m.clone()),
-            Some(Ok(found)) if declared.is_some_and(|d| Some(d.0) != *found) => {
-                Some("执法机关与导入时指定的机关不一致".to_owned())
+    let mut known: HashMap<String, i64> = HashMap::new();
+    let mut to_register: Vec<(String, Option<String>)> = Vec::new();
+    let mut refused: BTreeMap<String, String> = BTreeMap::new();
+    for (name, kind) in &agencies {
+        let found = match store.lookup_agency_for_import(name).await {
+            Ok(id) => id.map(|a| a.0),
+            Err(StoreError::Forbidden(m)) => {
+                refused.insert(name.clone(), m.to_owned());
+                continue;
             }
-            _ => None,
+            Err(e) => return Err(e.into()),
         };
-        match problem {
-            Some(reason) => newly_rejected.push(CellProblem {
-                row: rec.row,
-                column: "执法机关".into(),
-                value: name,
-                reason,
-            }),
-            None => kept.push(rec),
+        if declared.is_some_and(|d| Some(d.0) != found) {
+            refused.insert(name.clone(), "执法机关与导入时指定的机关不一致".to_owned());
+            continue;
+        }
+        match found {
+            Some(id) => {
+                known.insert(name.clone(), id);
+            }
+            None if name.is_empty() => {}
+            None => to_register.push((name.clone(), kind.clone())),
         }
     }
-    checked.records = kept;
-    checked.rejected.extend(newly_rejected);
-    checked.rejected.sort_by_key(|p| p.row);
-    let mut new_agencies: Vec<String> = lookup
-        .iter()
-        .filter(|(name, r)| {
-            matches!(r, Ok(None))
-                && checked
-                    .records
-                    .iter()
-                    .any(|rec| text(&rec.values, table, "agency") == Some(name.as_str()))
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
+    let refused_rows = if refused.is_empty() {
+        Vec::new()
+    } else {
+        rows_of(&batches, &refused)
+    };
+    let rows_in_batches: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let rows_valid = rows_in_batches - refused_rows.len();
+    rejected.extend(refused_rows);
+    rejected.sort_by_key(|p| p.row);
 
     let report = Report {
-        file_name: file_name.to_owned(),
+        file_name: file_name.clone(),
         table: Some(table),
-        source_format: raw.source_format.clone(),
-        rows_total: raw.rows.len(),
-        rows_valid: checked.records.len(),
-        rejected: checked.rejected.clone(),
-        warnings: checked.warnings.clone(),
-        unknown_columns: checked.unknown_columns.clone(),
-        new_agencies: new_agencies.clone(),
+        source_format: source_format.clone(),
+        rows_total,
+        rows_valid,
+        rejected,
+        warnings,
+        unknown_columns,
+        new_agencies: to_register.iter().map(|(n, _)| n.clone()).collect(),
     };
-    if (!checked.rejected.is_empty() && !opts.import_valid_rows) || checked.records.is_empty() {
+    if (!report.rejected.is_empty() && !opts.import_valid_rows) || rows_valid == 0 {
         return Ok(ImportOutcome::Rejected(report));
     }
     // Going ahead: register the new names now.
-    for name in &mut new_agencies {
-        let field = checked
-            .records
-            .iter()
-            .find(|r| text(&r.values, table, "agency") == Some(name.as_str()))
-            .and_then(|r| text(&r.values, table, "agency_kind"));
-        let (id, _) = store.resolve_agency(name, field).await?;
-        lookup.insert(name.clone(), Ok(Some(id.0)));
+    for (name, kind) in &to_register {
+        let (id, _) = store.resolve_agency(name, kind.as_deref()).await?;
+        known.insert(name.clone(), id.0);
     }
-    let agency_ids: Vec<Option<i64>> = checked
-        .records
-        .iter()
-        .map(|r| {
-            let name = text(&r.values, table, "agency").unwrap_or_default();
-            lookup
-                .get(name)
-                .and_then(|x| x.as_ref().ok().copied().flatten())
-        })
-        .collect();
+    let mut distinct: Vec<i64> = known.values().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let single_agency = match distinct.as_slice() {
+        [one] => Some(xingjian_domain::AgencyId(*one)),
+        _ => None,
+    };
 
-    let batch =
-        to_batch(&checked, &sha, &agency_ids).map_err(|e| ImportError::Storage(e.to_string()))?;
-    let parquet = to_parquet(&batch).map_err(|e| ImportError::Storage(e.to_string()))?;
+    let dropped: Vec<String> = refused.into_keys().collect();
+    let parquet = tokio::task::spawn_blocking(move || encode(table, &batches, &known, &dropped))
+        .await
+        .map_err(|e| ImportError::Storage(e.to_string()))??;
     let dataset_id = sha256_hex(&parquet);
     let location = format!("datasets/{}/{dataset_id}.parquet", table.code());
-    let original_path = format!("originals/{sha}/{}", safe_name(file_name));
+    let original_path = format!("originals/{sha}/{}", safe_name(&file_name));
+    let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     objects
-        .put(&original_path, bytes::Bytes::copy_from_slice(bytes))
+        .put(&original_path, bytes)
         .await
         .map_err(ImportError::Storage)?;
     if !objects.exists(&location).await {
@@ -245,31 +446,25 @@ pub async fn import_file(
             .await
             .map_err(ImportError::Storage)?;
     }
-    let mut distinct: Vec<i64> = agency_ids.iter().flatten().copied().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let single_agency = match distinct.as_slice() {
-        [one] => Some(xingjian_domain::AgencyId(*one)),
-        _ => None,
-    };
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let file = store
         .record_import(NewImport {
             sha256: sha,
-            file_name: file_name.to_owned(),
-            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            file_name,
+            size_bytes,
             table: table.code().to_owned(),
-            source_format: raw.source_format,
+            source_format,
             original_path,
-            rows_total: i64::try_from(report.rows_total).unwrap_or(i64::MAX),
-            rows_imported: i64::try_from(report.rows_valid).unwrap_or(i64::MAX),
-            rows_rejected: i64::try_from(report.rejected.len()).unwrap_or(i64::MAX),
+            rows_total: count(report.rows_total),
+            rows_imported: count(report.rows_valid),
+            rows_rejected: count(report.rejected.len()),
             agency_id: declared.or(single_agency),
             report_json: serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()),
             dataset: Some(NewDataset {
                 id: dataset_id,
                 agency_id: single_agency,
                 location,
-                row_count: i64::try_from(batch.num_rows()).unwrap_or(i64::MAX),
+                row_count: count(report.rows_valid),
             }),
         })
         .await?;
@@ -277,4 +472,31 @@ pub async fn import_file(
         file: Box::new(file),
         report,
     })
+}
+
+/// The dataset's Parquet bytes: agency ids set, records of refused agencies left out.
+fn encode(
+    table: Table,
+    batches: &[RecordBatch],
+    ids: &HashMap<String, i64>,
+    dropped: &[String],
+) -> Result<Vec<u8>, ImportError> {
+    let storage = |e: &dyn std::fmt::Display| ImportError::Storage(e.to_string());
+    let mut out = Vec::with_capacity(batches.len());
+    for b in batches {
+        let mut b = with_agency_ids(b, ids).map_err(|e| storage(&e))?;
+        if !dropped.is_empty()
+            && let Some(agency) = b
+                .column_by_name("agency")
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        {
+            let keep: BooleanArray = agency
+                .iter()
+                .map(|n| Some(!n.is_some_and(|n| dropped.iter().any(|d| d == n))))
+                .collect();
+            b = filter_record_batch(&b, &keep).map_err(|e| storage(&e))?;
+        }
+        out.push(b);
+    }
+    batches_to_parquet(schema(table), &out).map_err(|e| storage(&e))
 }

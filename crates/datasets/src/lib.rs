@@ -11,6 +11,9 @@ pub use columnar::{
     RecordField, from_date32, read_parquet, record_at, records, schema, to_batch, to_date32,
     to_parquet,
 };
-pub use import::{ImportError, ImportOptions, ImportOutcome, Report, import_file, store_document};
+pub use import::{
+    ImportError, ImportOptions, ImportOutcome, Prepared, Report, file_sha256, import_file,
+    import_prepared, prepare, sniff_table, store_document,
+};
 pub use objects::Objects;
 pub use report::{report_xlsx, safe_cell};

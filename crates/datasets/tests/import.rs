@@ -317,3 +317,89 @@ both!(
         t.cleanup().await;
     }
 );
+
+both!(
+    a_file_of_several_chunks_keeps_every_row_in_order_and_its_problems,
+    |backend| async move {
+        let (t, store, objects) = setup(backend).await;
+        let liaison = actor(&store, "liaison.jt").await;
+        let ctx = RequestCtx::default();
+        let s = store.as_actor(&liaison, &ctx);
+        // 150,003 rows: records are made columnar 65,536 at a time.
+        let mut csv = String::from(HEAD);
+        for i in 0..150_000 {
+            csv.push_str(&format!(
+                "A{i},区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-0{},罚款,100,\n",
+                1 + i % 9
+            ));
+        }
+        // Row 150,002 repeats row 2's key; row 150,003 names another agency.
+        csv.push_str("A0,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n");
+        csv.push_str("B1,区公安局交警大队,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n");
+        let out = import_file(
+            &s,
+            &objects,
+            "big.csv",
+            csv.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+        let ImportOutcome::Rejected(report) = out else {
+            panic!("{out:?}")
+        };
+        let rows: Vec<usize> = report.rejected.iter().map(|p| p.row).collect();
+        assert_eq!(rows, vec![150_002, 150_003]);
+        assert!(report.rejected[0].reason.contains("与第 2 行重复"));
+        assert_eq!(report.rejected[1].reason, "联络员只能导入本机关的执法记录");
+        assert_eq!((report.rows_total, report.rows_valid), (150_002, 150_000));
+        let opts = ImportOptions {
+            import_valid_rows: true,
+            ..Default::default()
+        };
+        let ImportOutcome::Imported { file, .. } =
+            import_file(&s, &objects, "big.csv", csv.as_bytes(), &opts)
+                .await
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((file.rows_imported, file.rows_rejected), (150_000, 2));
+        let location = file.dataset_location.clone().unwrap();
+        let batches = read_parquet(objects.get(&location).await.unwrap()).unwrap();
+        let all = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let rows = all
+            .column_by_name("_row")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        assert!(rows.values().iter().copied().eq(2..150_002));
+        let agency = all
+            .column_by_name("agency_id")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        assert_eq!(agency.null_count(), 0);
+        assert!(agency.values().iter().all(|a| *a == agency.value(0)));
+        t.cleanup().await;
+    }
+);
+
+/// A file whose first 64 KiB are plain ASCII and whose last row is GBK is
+/// read again as GB18030 once that row turns out not to be UTF-8.
+#[test]
+fn gbk_after_a_long_ascii_start_is_read_as_gb18030() {
+    let mut text = String::from(
+        "case_no,agency,violation_type,violation_date,filing_date,procedure,party_type,officers,decision_date,penalty_kinds,fine_yuan\n",
+    );
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "A{i},JT,overload,2023-05-01,,x,y,T001,2023-05-01,fine,100\n"
+        ));
+    }
+    text.push_str("B1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    assert!(gbk.iter().position(|b| !b.is_ascii()).unwrap() > 64 * 1024);
+    let sha = xingjian_datasets::file_sha256(&gbk);
+    let p = xingjian_datasets::prepare("late.csv", gbk.into_owned().into(), sha, None).unwrap();
+    assert_eq!(p.source_format, "GB18030");
+    assert_eq!(p.rows_total, 2_001);
+}
