@@ -11,7 +11,7 @@ use std::sync::Arc;
 use xingjian_datasets::Objects;
 use xingjian_records::Table;
 use xingjian_rules::rule::ParamValue;
-use xingjian_rules::{AgencyRow, Engine, Inputs, LoadedRule, RuleError, Screened};
+use xingjian_rules::{AgencyRow, Engine, Hit, Inputs, LoadedRule, RuleError, Screened};
 use xingjian_store::{ActorStore, DatasetRef, NewHit, NewRun, Store, StoreError, SystemStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -197,48 +197,59 @@ impl Screener {
                 }
             }
         };
-        let by_id: BTreeMap<&str, &LoadedRule> =
-            plan.rules.iter().map(|r| (r.rule.id.as_str(), r)).collect();
-        let hits: Vec<NewHit> = screened
-            .hits
-            .iter()
-            .map(|h| {
-                let rule = by_id.get(h.rule_id.as_str());
-                NewHit {
-                    rule_id: h.rule_id.clone(),
-                    rule_version: i64::from(h.rule_version),
-                    outcome: h.outcome.code().to_owned(),
-                    table_name: h.table.clone(),
-                    agency_id: h.agency_id,
-                    agency_name: h.agency.clone(),
-                    record_key: h.record_key.clone(),
-                    explanation: h.explanation.clone(),
-                    officers: h
-                        .officers
-                        .as_deref()
-                        .unwrap_or("")
-                        .split(';')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    dimensions: rule.map(|r| r.rule.dimensions.clone()).unwrap_or_default(),
-                    severity: rule
-                        .map(|r| format!("{:?}", r.rule.severity).to_lowercase())
-                        .unwrap_or_default(),
-                    source_file: h.source_file.clone(),
-                    source_row: h.source_row,
-                }
-            })
-            .collect();
+        let hits = Lines {
+            hits: screened.hits.iter(),
+            by_id: plan.rules.iter().map(|r| (r.rule.id.as_str(), r)).collect(),
+        };
         system
             .finish_screening_run(
                 plan.run_id,
-                &hits,
+                hits,
                 &serde_json::to_string(&screened.counts).unwrap_or_default(),
                 &serde_json::to_string(&screened.warnings).unwrap_or_default(),
             )
             .await?;
         Ok(screened)
+    }
+}
+
+/// The run's lines as the store keeps them, made one at a time while they are
+/// written (a named iterator: a closure here would not be `Send` across awaits).
+struct Lines<'a> {
+    hits: std::slice::Iter<'a, Hit>,
+    by_id: BTreeMap<&'a str, &'a LoadedRule>,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = NewHit;
+
+    fn next(&mut self) -> Option<NewHit> {
+        let h = self.hits.next()?;
+        let rule = self.by_id.get(h.rule_id.as_str());
+        Some(NewHit {
+            rule_id: h.rule_id.clone(),
+            rule_version: i64::from(h.rule_version),
+            outcome: h.outcome.code().to_owned(),
+            table_name: h.table.clone(),
+            agency_id: h.agency_id,
+            agency_name: h.agency.clone(),
+            record_key: h.record_key.clone(),
+            explanation: h.explanation.clone(),
+            officers: h
+                .officers
+                .as_deref()
+                .unwrap_or("")
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            dimensions: rule.map(|r| r.rule.dimensions.clone()).unwrap_or_default(),
+            severity: rule
+                .map(|r| format!("{:?}", r.rule.severity).to_lowercase())
+                .unwrap_or_default(),
+            source_file: h.source_file.clone(),
+            source_row: h.source_row,
+        })
     }
 }
 

@@ -391,7 +391,7 @@ both!(
             hits.push(hit("XCF-42", "incomplete", ga, "区公安局", k));
         }
         hits.push(hit("XCF-51", "hit", ga, "区公安局", 9));
-        sys.finish_screening_run(run, &hits, "{}", "[]")
+        sys.finish_screening_run(run, hits, "{}", "[]")
             .await
             .unwrap();
 
