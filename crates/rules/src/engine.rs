@@ -6,11 +6,12 @@
 //! lines are sorted so that the same input always gives the same lines.
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use chrono::NaiveDate;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
-use datafusion::prelude::{ParquetReadOptions, SessionConfig};
+use datafusion::physical_plan::{collect, display::DisplayableExecutionPlan};
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionConfig, lit};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -120,6 +121,34 @@ const OUTPUT: [&str; 7] = [
     "_row",
 ];
 
+/// A column every table has in rule SQL: a record's identity within one
+/// screening as one `BIGINT` (input file's position × 2³² + `_row`), so rules
+/// can group and join by record without the 64-character `_file`.
+pub const KEY: &str = "_key";
+
+fn key_base(input: usize) -> i64 {
+    i64::try_from(input).unwrap_or(i64::MAX >> 32) << 32
+}
+
+fn keyed_schema(schema: &Schema) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(KEY, DataType::Int64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// The batch with `_key` for input number `input`.
+fn with_key(b: &RecordBatch, input: usize) -> Result<RecordBatch, RuleError> {
+    let rows = b
+        .column_by_name("_row")
+        .and_then(|c| c.as_primitive_opt::<Int64Type>())
+        .ok_or_else(|| RuleError::Engine("missing column _row".into()))?;
+    let base = key_base(input);
+    let key: Int64Array = rows.iter().map(|r| r.map(|r| base + r)).collect();
+    let mut columns = b.columns().to_vec();
+    columns.push(Arc::new(key));
+    RecordBatch::try_new(keyed_schema(&b.schema()), columns).map_err(df_err)
+}
+
 fn df_err(e: impl std::fmt::Display) -> RuleError {
     RuleError::Engine(e.to_string())
 }
@@ -154,12 +183,30 @@ impl Engine {
                         table.code()
                     )));
                 }
-                let opts = ParquetReadOptions::default().schema(&schema);
-                let df = ctx.read_parquet(files, opts).await.map_err(df_err)?;
-                ctx.register_table(table.code(), df.into_view())
-                    .map_err(df_err)?;
+                // One scan per file, each with its `_key`, in one view.
+                let mut view: Option<DataFrame> = None;
+                for (i, f) in files.into_iter().enumerate() {
+                    let opts = ParquetReadOptions::default().schema(&schema);
+                    let df = ctx.read_parquet(f, opts).await.map_err(df_err)?;
+                    let df = df
+                        .with_column(KEY, lit(key_base(i)) + datafusion::prelude::col("_row"))
+                        .map_err(df_err)?;
+                    view = Some(match view {
+                        None => df,
+                        Some(v) => v.union(df).map_err(df_err)?,
+                    });
+                }
+                if let Some(v) = view {
+                    ctx.register_table(table.code(), v.into_view())
+                        .map_err(df_err)?;
+                }
             } else {
-                let mem = MemTable::try_new(schema, vec![batches]).map_err(df_err)?;
+                let keyed = batches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| with_key(b, i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mem = MemTable::try_new(keyed_schema(&schema), vec![keyed]).map_err(df_err)?;
                 ctx.register_table(table.code(), Arc::new(mem))
                     .map_err(df_err)?;
             }
@@ -267,10 +314,21 @@ impl Engine {
                     id: r.rule.id.clone(),
                     message: e.to_string(),
                 })?;
-            let batches = df.collect().await.map_err(|e| RuleError::Sql {
+            let sql_err = |e: datafusion::error::DataFusionError| RuleError::Sql {
                 id: r.rule.id.clone(),
                 message: e.to_string(),
-            })?;
+            };
+            let plan = df.create_physical_plan().await.map_err(sql_err)?;
+            let batches = collect(plan.clone(), ctx.task_ctx())
+                .await
+                .map_err(sql_err)?;
+            // `XINGJIAN_LOG=xingjian_rules::plan=debug` shows where a slow rule spends its time.
+            tracing::debug!(
+                target: "xingjian_rules::plan",
+                rule = %r.rule.id,
+                "\n{}",
+                DisplayableExecutionPlan::with_metrics(plan.as_ref()).indent(true)
+            );
             let mut count = RuleCount {
                 rule_id: r.rule.id.clone(),
                 rule_version: r.rule.version,
