@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Screening benchmark (issue 3): 10,000,000 penalty cases + 1,000,000 measures +
-# 1,000,000 permits, imported from CSV, screened with every core rule, and four
-# rules compared with DuckDB on the same Parquet files.
+# 1,000,000 permits, imported from CSV, screened with every core rule (the lines
+# checked against the generator's labels), and four rules compared with DuckDB
+# on the same Parquet files, both producing the same lines.
 #
 #   bash bench/screening/run.sh            # full size
 #   CASES=1000000 bash bench/screening/run.sh
@@ -37,6 +38,7 @@ echo "== screening with every core rule"
 $TIME -f '%e %M' -o "$WORK/screen.time" "$BIN" screen --as-of 2026-06-30 --out "$WORK/hits.csv" 2> "$WORK/screen.log"
 read -r SCREEN_S SCREEN_KB < "$WORK/screen.time"
 cat "$WORK/screen.log"
+python3 bench/screening/check_labels.py "$WORK/hits.csv" "$WORK/csv/labels.csv"
 
 echo "== DuckDB on the same Parquet files"
 python3 bench/screening/duckdb_compare.py "$WORK" "$WORK/screen.log" | tee "$WORK/duckdb.txt"
