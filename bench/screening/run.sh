@@ -46,6 +46,6 @@ python3 bench/screening/duckdb_compare.py "$WORK" "$WORK/screen.log" | tee "$WOR
 RULES_MS=$(awk '/命中/ {gsub("ms","",$NF); s += $(NF-1)} END {print s}' "$WORK/screen.log")
 echo
 echo "rows imported:        $((ROWS - 4)) (data rows, all files)"
-echo "import:               ${IMPORT_S}s, $(( (ROWS - 4) * 100 / ${IMPORT_S%.*}00 )) rows/s, peak RSS $((IMPORT_KB / 1024)) MiB"
+echo "import:               ${IMPORT_S}s, $(awk -v n=$((ROWS - 4)) -v s="$IMPORT_S" 'BEGIN {printf "%d", n / s}') rows/s, peak RSS $((IMPORT_KB / 1024)) MiB"
 echo "all core rules:       $((RULES_MS / 1000)).$(( (RULES_MS % 1000) / 100 ))s engine time (whole command ${SCREEN_S}s incl. storing the lines)"
 echo "screening peak RSS:   $((SCREEN_KB / 1024)) MiB"

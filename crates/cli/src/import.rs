@@ -1,7 +1,6 @@
 //! `xingjian import FILE...`: enforcement records into datasets, with a report.
 
 use anyhow::{Context, Result, bail};
-use futures_util::stream::{self, StreamExt};
 use std::path::PathBuf;
 use xingjian_datasets::{
     ImportOptions, ImportOutcome, Objects, Prepared, Report, file_sha256, import_prepared, prepare,
@@ -27,11 +26,13 @@ const PREPARED_AHEAD: usize = 2;
 enum Step {
     /// The same bytes were imported before as the same table.
     Done(Box<xingjian_store::ImportFile>),
-    Ready(Box<Prepared>),
+    /// Being read and checked on a blocking thread.
+    Preparing(tokio::task::JoinHandle<Result<Prepared, xingjian_datasets::ImportError>>),
 }
 
-/// Read a file and, unless it was imported before, check it into columnar records.
-async fn prepare_one(
+/// Read a file and, unless it was imported before, start checking it into
+/// columnar records on a blocking thread (it runs while other files are written).
+async fn start_one(
     store: &xingjian_store::ActorStore<'_>,
     path: &std::path::Path,
     name: &str,
@@ -47,8 +48,16 @@ async fn prepare_one(
         return Ok(Step::Done(Box::new(previous)));
     }
     let name = name.to_owned();
-    let p = tokio::task::spawn_blocking(move || prepare(&name, bytes.into(), sha, table)).await??;
-    Ok(Step::Ready(Box::new(p)))
+    Ok(Step::Preparing(tokio::task::spawn_blocking(move || {
+        prepare(&name, bytes.into(), sha, table)
+    })))
+}
+
+fn display_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn print_problems(report: &Report, imported: bool) {
@@ -128,26 +137,31 @@ pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
     if !scoped.may_import() {
         bail!("人民监督员不能导入执法记录");
     }
-    // Reading and checking is CPU work: two files are prepared in parallel
-    // (in order) while the one before them is written and registered.
-    let scoped_ref = &scoped;
-    let mut prepared = stream::iter(&args.files)
-        .map(|path| async move {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            let step = prepare_one(scoped_ref, path, &name, table).await;
-            (name, step)
-        })
-        .buffered(PREPARED_AHEAD);
+    // Reading and checking is CPU work: the next PREPARED_AHEAD files are
+    // prepared on blocking threads while the one before them is written and
+    // registered (its Parquet encoding is a third thread).
+    let mut files = args.files.iter();
+    let mut queue = std::collections::VecDeque::new();
     let mut all_ok = true;
-    while let Some((name, step)) = prepared.next().await {
+    loop {
+        while queue.len() < PREPARED_AHEAD + 1 {
+            let Some(path) = files.next() else { break };
+            let name = display_name(path);
+            let step = start_one(&scoped, path, &name, table).await;
+            queue.push_back((name, step));
+        }
+        let Some((name, step)) = queue.pop_front() else {
+            break;
+        };
         let outcome = match step {
             Ok(Step::Done(previous)) => Ok(ImportOutcome::AlreadyImported(previous)),
-            Ok(Step::Ready(p)) => import_prepared(&scoped, &objects, *p, &opts)
-                .await
-                .map_err(anyhow::Error::from),
+            Ok(Step::Preparing(job)) => match job.await {
+                Ok(Ok(p)) => import_prepared(&scoped, &objects, p, &opts)
+                    .await
+                    .map_err(anyhow::Error::from),
+                Ok(Err(e)) => Err(e.into()),
+                Err(e) => Err(e.into()),
+            },
             Err(e) => Err(e),
         };
         let outcome = match outcome {
