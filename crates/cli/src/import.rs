@@ -22,6 +22,8 @@ pub struct Args {
 const SHOWN: usize = 20;
 /// Files read and checked ahead of the one being written.
 const PREPARED_AHEAD: usize = 2;
+/// At most this many bytes of files are read ahead (one file always may be).
+const PREPARE_BUDGET: u64 = 1 << 30;
 
 enum Step {
     /// The same bytes were imported before as the same table.
@@ -140,19 +142,29 @@ pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
     // Reading and checking is CPU work: the next PREPARED_AHEAD files are
     // prepared on blocking threads while the one before them is written and
     // registered (its Parquet encoding is a third thread).
-    let mut files = args.files.iter();
+    // Large files are not read ahead beyond PREPARE_BUDGET bytes in flight
+    // (a file and its records are held in memory while it is imported).
+    let mut files = args.files.iter().peekable();
     let mut queue = std::collections::VecDeque::new();
+    let mut in_flight: u64 = 0;
     let mut all_ok = true;
     loop {
         while queue.len() < PREPARED_AHEAD + 1 {
-            let Some(path) = files.next() else { break };
+            let Some(&path) = files.peek() else { break };
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+            if !queue.is_empty() && in_flight + size > PREPARE_BUDGET {
+                break;
+            }
+            files.next();
+            in_flight += size;
             let name = display_name(path);
             let step = start_one(&scoped, path, &name, table).await;
-            queue.push_back((name, step));
+            queue.push_back((name, size, step));
         }
-        let Some((name, step)) = queue.pop_front() else {
+        let Some((name, size, step)) = queue.pop_front() else {
             break;
         };
+        in_flight -= size;
         let outcome = match step {
             Ok(Step::Done(previous)) => Ok(ImportOutcome::AlreadyImported(previous)),
             Ok(Step::Preparing(job)) => match job.await {
