@@ -3,8 +3,7 @@
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use xingjian_datasets::{
-    ImportOptions, ImportOutcome, Objects, Prepared, Report, file_sha256, import_prepared, prepare,
-    report_xlsx, sniff_table,
+    ImportOptions, ImportOutcome, Objects, Report, Started, report_xlsx, start_import,
 };
 use xingjian_domain::Actor;
 use xingjian_records::Table;
@@ -25,34 +24,17 @@ const PREPARED_AHEAD: usize = 2;
 /// At most this many bytes of files are read ahead (one file always may be).
 const PREPARE_BUDGET: u64 = 1 << 30;
 
-enum Step {
-    /// The same bytes were imported before as the same table.
-    Done(Box<xingjian_store::ImportFile>),
-    /// Being read and checked on a blocking thread.
-    Preparing(tokio::task::JoinHandle<Result<Prepared, xingjian_datasets::ImportError>>),
-}
-
-/// Read a file and, unless it was imported before, start checking it into
-/// columnar records on a blocking thread (it runs while other files are written).
+/// Read a file and start importing it (see `datasets::start_import`).
 async fn start_one(
     store: &xingjian_store::ActorStore<'_>,
     path: &std::path::Path,
     name: &str,
     table: Option<Table>,
-) -> Result<Step> {
+) -> Result<Started> {
     let bytes = tokio::fs::read(path)
         .await
         .with_context(|| format!("无法读取 {}", path.display()))?;
-    let sha = file_sha256(&bytes);
-    if let Some(t) = sniff_table(name, &bytes, table)
-        && let Some(previous) = store.find_import(&sha, t.code()).await?
-    {
-        return Ok(Step::Done(Box::new(previous)));
-    }
-    let name = name.to_owned();
-    Ok(Step::Preparing(tokio::task::spawn_blocking(move || {
-        prepare(&name, bytes.into(), sha, table)
-    })))
+    Ok(start_import(store, name, bytes.into(), table).await?)
 }
 
 fn display_name(path: &std::path::Path) -> String {
@@ -166,14 +148,10 @@ pub async fn run(store: &Store, objects_url: &str, args: Args) -> Result<bool> {
         };
         in_flight -= size;
         let outcome = match step {
-            Ok(Step::Done(previous)) => Ok(ImportOutcome::AlreadyImported(previous)),
-            Ok(Step::Preparing(job)) => match job.await {
-                Ok(Ok(p)) => import_prepared(&scoped, &objects, p, &opts)
-                    .await
-                    .map_err(anyhow::Error::from),
-                Ok(Err(e)) => Err(e.into()),
-                Err(e) => Err(e.into()),
-            },
+            Ok(started) => started
+                .finish(&scoped, &objects, &opts)
+                .await
+                .map_err(anyhow::Error::from),
             Err(e) => Err(e),
         };
         let outcome = match outcome {

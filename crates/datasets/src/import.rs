@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use xingjian_records::Table;
-use xingjian_records::read::{CsvRows, ReadError, read_file};
+use xingjian_records::read::{CsvRows, ReadError, is_csv_name, read_file};
 use xingjian_records::validate::{CellProblem, Checker, FileProblem, Record};
 use xingjian_records::values::Value;
 use xingjian_store::{ActorStore, ImportFile, NewDataset, NewImport, StoreError};
@@ -138,9 +138,8 @@ pub fn file_sha256(bytes: &[u8]) -> String {
 
 /// The table of a CSV file from its header row alone (cheap: for the re-import
 /// check before reading the whole file); `None` for other files.
-pub fn sniff_table(file_name: &str, bytes: &[u8], table: Option<Table>) -> Option<Table> {
-    let lower = file_name.to_lowercase();
-    if !(lower.ends_with(".csv") || lower.ends_with(".txt")) {
+fn sniff_table(file_name: &str, bytes: &[u8], table: Option<Table>) -> Option<Table> {
+    if !is_csv_name(file_name) {
         return None;
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
@@ -211,8 +210,7 @@ pub fn prepare(
     sha256: String,
     table: Option<Table>,
 ) -> Result<Prepared, ImportError> {
-    let lower = file_name.to_lowercase();
-    let (checker, collect, source_format) = if lower.ends_with(".csv") || lower.ends_with(".txt") {
+    let (checker, collect, source_format) = if is_csv_name(file_name) {
         // UTF-8 is checked row by row while reading; a file that turns out not
         // to be UTF-8 is read again, decoded as GB18030 (or refused).
         let (body, format) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -302,6 +300,54 @@ fn rows_of(batches: &[RecordBatch], names: &BTreeMap<String, String>) -> Vec<Cel
     out
 }
 
+/// The first step of an import: a file already imported as the same table
+/// (CSV: known from its header and hash, before any parsing), or its
+/// preparation started on a blocking thread.
+pub enum Started {
+    AlreadyImported(Box<ImportFile>),
+    Preparing(tokio::task::JoinHandle<Result<Prepared, ImportError>>),
+}
+
+/// Start importing a file on behalf of the actor behind `store`.
+pub async fn start_import(
+    store: &ActorStore<'_>,
+    file_name: &str,
+    bytes: bytes::Bytes,
+    table: Option<Table>,
+) -> Result<Started, ImportError> {
+    if !store.may_import() {
+        return Err(StoreError::Forbidden("人民监督员不能导入执法记录").into());
+    }
+    let sha = sha256_hex(&bytes);
+    if let Some(t) = sniff_table(file_name, &bytes, table)
+        && let Some(previous) = store.find_import(&sha, t.code()).await?
+    {
+        return Ok(Started::AlreadyImported(Box::new(previous)));
+    }
+    let name = file_name.to_owned();
+    Ok(Started::Preparing(tokio::task::spawn_blocking(move || {
+        prepare(&name, bytes, sha, table)
+    })))
+}
+
+impl Started {
+    /// Wait for the preparation, then finish the import.
+    pub async fn finish(
+        self,
+        store: &ActorStore<'_>,
+        objects: &Objects,
+        opts: &ImportOptions,
+    ) -> Result<ImportOutcome, ImportError> {
+        match self {
+            Started::AlreadyImported(f) => Ok(ImportOutcome::AlreadyImported(f)),
+            Started::Preparing(job) => {
+                let prepared = job.await.map_err(storage)??;
+                import_prepared(store, objects, prepared, opts).await
+            }
+        }
+    }
+}
+
 /// Import one file on behalf of the actor behind `store`.
 pub async fn import_file(
     store: &ActorStore<'_>,
@@ -310,22 +356,11 @@ pub async fn import_file(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
-    if !store.may_import() {
-        return Err(StoreError::Forbidden("人民监督员不能导入执法记录").into());
-    }
-    let sha = sha256_hex(bytes);
-    if let Some(table) = sniff_table(file_name, bytes, opts.table)
-        && let Some(previous) = store.find_import(&sha, table.code()).await?
-    {
-        return Ok(ImportOutcome::AlreadyImported(Box::new(previous)));
-    }
     let owned = bytes::Bytes::copy_from_slice(bytes);
-    let name = file_name.to_owned();
-    let table = opts.table;
-    let prepared = tokio::task::spawn_blocking(move || prepare(&name, owned, sha, table))
+    start_import(store, file_name, owned, opts.table)
+        .await?
+        .finish(store, objects, opts)
         .await
-        .map_err(|e| ImportError::Storage(e.to_string()))??;
-    import_prepared(store, objects, prepared, opts).await
 }
 
 /// Finish an import: match agencies, write the dataset, register it (one transaction).
@@ -431,7 +466,7 @@ pub async fn import_prepared(
     let dropped: Vec<String> = refused.into_keys().collect();
     let parquet = tokio::task::spawn_blocking(move || encode(table, &batches, &known, &dropped))
         .await
-        .map_err(|e| ImportError::Storage(e.to_string()))??;
+        .map_err(storage)??;
     let dataset_id = sha256_hex(&parquet);
     let location = format!("datasets/{}/{dataset_id}.parquet", table.code());
     let original_path = format!("originals/{sha}/{}", safe_name(&file_name));
@@ -481,10 +516,9 @@ fn encode(
     ids: &HashMap<String, i64>,
     dropped: &[String],
 ) -> Result<Vec<u8>, ImportError> {
-    let storage = |e: &dyn std::fmt::Display| ImportError::Storage(e.to_string());
     let mut out = Vec::with_capacity(batches.len());
     for b in batches {
-        let mut b = with_agency_ids(b, ids).map_err(|e| storage(&e))?;
+        let mut b = with_agency_ids(b, ids).map_err(storage)?;
         if !dropped.is_empty()
             && let Some(agency) = b
                 .column_by_name("agency")
@@ -494,9 +528,9 @@ fn encode(
                 .iter()
                 .map(|n| Some(!n.is_some_and(|n| dropped.iter().any(|d| d == n))))
                 .collect();
-            b = filter_record_batch(&b, &keep).map_err(|e| storage(&e))?;
+            b = filter_record_batch(&b, &keep).map_err(storage)?;
         }
         out.push(b);
     }
-    batches_to_parquet(schema(table), &out).map_err(|e| storage(&e))
+    batches_to_parquet(schema(table), &out).map_err(storage)
 }

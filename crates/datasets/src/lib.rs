@@ -12,8 +12,8 @@ pub use columnar::{
     to_parquet,
 };
 pub use import::{
-    ImportError, ImportOptions, ImportOutcome, Prepared, Report, file_sha256, import_file,
-    import_prepared, prepare, sniff_table, store_document,
+    ImportError, ImportOptions, ImportOutcome, Prepared, Report, Started, file_sha256, import_file,
+    import_prepared, prepare, start_import, store_document,
 };
 pub use objects::Objects;
 pub use report::{report_xlsx, safe_cell};

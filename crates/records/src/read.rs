@@ -204,12 +204,17 @@ pub fn read_xlsx(bytes: &[u8], table: Option<Table>) -> Result<RawTable, ReadErr
     })
 }
 
+/// Whether a file is read as CSV, by its name (`.csv` or `.txt`, any case).
+pub fn is_csv_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.ends_with(".csv") || lower.ends_with(".txt")
+}
+
 /// Read by file name extension.
 pub fn read_file(name: &str, bytes: &[u8], table: Option<Table>) -> Result<RawTable, ReadError> {
-    let lower = name.to_lowercase();
-    if lower.ends_with(".csv") || lower.ends_with(".txt") {
+    if is_csv_name(name) {
         read_csv(bytes)
-    } else if lower.ends_with(".xlsx") {
+    } else if name.to_lowercase().ends_with(".xlsx") {
         read_xlsx(bytes, table)
     } else {
         Err(ReadError::UnsupportedType(

@@ -307,17 +307,11 @@ impl Engine {
         for (i, r) in rules.iter().enumerate() {
             progress(i, &r.rule.id);
             let started = Instant::now();
-            let df = ctx
-                .sql(&Self::wrap(r, as_of))
-                .await
-                .map_err(|e| RuleError::Sql {
-                    id: r.rule.id.clone(),
-                    message: e.to_string(),
-                })?;
             let sql_err = |e: datafusion::error::DataFusionError| RuleError::Sql {
                 id: r.rule.id.clone(),
                 message: e.to_string(),
             };
+            let df = ctx.sql(&Self::wrap(r, as_of)).await.map_err(sql_err)?;
             let plan = df.create_physical_plan().await.map_err(sql_err)?;
             let batches = collect(plan.clone(), ctx.task_ctx())
                 .await
