@@ -165,8 +165,11 @@ impl Engine {
         inputs: &Inputs,
         warnings: &Warnings,
     ) -> Result<SessionContext, RuleError> {
-        let config = SessionConfig::new()
-            .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        // DataFusion's defaults (one partition per core), tunable without a
+        // rebuild through its `DATAFUSION_*` variables, e.g.
+        // DATAFUSION_EXECUTION_TARGET_PARTITIONS=4.
+        let config = SessionConfig::from_env()
+            .map_err(df_err)?
             .with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
         for f in udf::all(self.calendar.clone(), warnings.clone()) {
