@@ -40,8 +40,12 @@ read -r SCREEN_S SCREEN_KB < "$WORK/screen.time"
 cat "$WORK/screen.log"
 python3 bench/screening/check_labels.py "$WORK/hits.csv" "$WORK/csv/labels.csv"
 
-echo "== DuckDB on the same Parquet files"
-python3 bench/screening/duckdb_compare.py "$WORK" "$WORK/screen.log" | tee "$WORK/duckdb.txt"
+echo "== the four compared rules again (three runs), then DuckDB on the same Parquet files"
+COMPARED=(--rule PERMIT-HELD --rule REPEAT-OVERLOAD --rule XQZ-25 --rule MONTH-END-SPIKE)
+for i in 1 2 3; do
+  "$BIN" screen --as-of 2026-06-30 "${COMPARED[@]}" --out "$WORK/compared.csv" 2> "$WORK/compared-$i.log"
+done
+python3 bench/screening/duckdb_compare.py "$WORK" "$WORK"/compared-[123].log | tee "$WORK/duckdb.txt"
 
 RULES_MS=$(awk '/命中/ {gsub("ms","",$NF); s += $(NF-1)} END {print s}' "$WORK/screen.log")
 echo
