@@ -90,7 +90,7 @@ COUNT = (
 )
 
 
-print(f"best of {runs} runs each")
+print(f"DuckDB {duckdb.__version__}; best of {runs} runs each")
 print(f"{'rule':<18} {'xingjian ms':>12} {'duckdb ms':>10} {'ratio':>6}  counts (ours / duckdb)")
 for rid in RULES:
     q = sql_of(rid)
