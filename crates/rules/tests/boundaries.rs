@@ -353,12 +353,32 @@ async fn qualified_officers_for_measures_and_cases() {
                 ("filing_date", ""),
             ],
         )
-        .case("C5", &[("officers", "Z001;Z006")]);
+        .case("C5", &[("officers", "Z001;Z006")])
+        // an id listed twice counts once, qualified or not
+        .case("C6", &[("officers", "Z001;Z001")])
+        .case("C7", &[("officers", "Z001;Z002;Z001")])
+        .case("C8", &[("officers", "Z001;Z005;Z005")])
+        .case("C9", &[("officers", "Z001;Z003;Z003;Z002")]);
     expect(
         c.run("XQZ-18-OFFICERS").await,
         &[("M2", H), ("M3", H), ("M4", I), ("M5", I), ("M6", H)],
     );
-    expect(c.run("XCF-42").await, &[("C2", H), ("C4", H), ("C5", H)]);
+    expect(
+        c.run("XCF-42").await,
+        &[("C2", H), ("C4", H), ("C5", H), ("C6", H), ("C8", I)],
+    );
+    // the explanation counts each listed officer once
+    let c6 = c
+        .hits("XCF-42")
+        .await
+        .into_iter()
+        .find(|h| h.record_key == "C6");
+    assert!(
+        c6.is_some_and(
+            |h| h.explanation.contains("列明执法人员1人") && h.explanation.contains("仅1人")
+        ),
+        "C6's explanation"
+    );
 }
 
 #[tokio::test]
@@ -972,6 +992,16 @@ async fn repeat_overload_third_fine_within_thirty_days() {
             &[ov, ("plate", "豫C3"), ("decision_date", "2024-03-03")],
         );
     expect(c.run("REPEAT-OVERLOAD").await, &[("豫A1", H)]);
+    // the explanation carries the agency's own count of fines for the plate
+    let a1 = c
+        .hits("REPEAT-OVERLOAD")
+        .await
+        .into_iter()
+        .find(|h| h.record_key == "豫A1");
+    assert!(
+        a1.is_some_and(|h| h.explanation.contains("该机关对该车共有3起罚款案件")),
+        "豫A1's count"
+    );
 }
 
 #[tokio::test]
@@ -983,7 +1013,12 @@ async fn month_end_spike_needs_a_hundred_decisions() {
         .collect();
     for (i, k) in keys.iter().enumerate() {
         let date: &'static str = if i < 40 { "2024-03-30" } else { "2024-03-10" };
-        let officers = if i < 100 { "Z001;Z002" } else { "Z003" };
+        // Z001 listed twice on the month-end cases: still one decision each
+        let officers = match i {
+            0..40 => "Z001;Z002;Z001",
+            40..100 => "Z001;Z002",
+            _ => "Z003",
+        };
         c = c.case(
             k,
             &[
@@ -1010,6 +1045,17 @@ async fn month_end_spike_needs_a_hundred_decisions() {
     }
     // overall 80/500 = 0.16; Z001 and Z002 at 0.4 > 0.32 → both fire.
     expect(c.run("MONTH-END-SPIKE").await, &[("Z001", H), ("Z002", H)]);
+    let z001 = c
+        .hits("MONTH-END-SPIKE")
+        .await
+        .into_iter()
+        .find(|h| h.record_key == "Z001");
+    assert!(
+        z001.is_some_and(|h| h
+            .explanation
+            .contains("参与作出的100件处罚决定中，40件在月末")),
+        "Z001 counted once per case"
+    );
 }
 
 #[tokio::test]
