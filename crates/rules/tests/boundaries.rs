@@ -210,6 +210,16 @@ impl Case {
         out
     }
 
+    /// The explanation of a rule's line for one record ("" when it has none).
+    async fn explanation(&self, rule_id: &str, key: &str) -> String {
+        self.hits(rule_id)
+            .await
+            .into_iter()
+            .find(|h| h.record_key == key)
+            .map(|h| h.explanation)
+            .unwrap_or_default()
+    }
+
     async fn hits(&self, rule_id: &str) -> Vec<xingjian_rules::Hit> {
         let rules: Vec<_> = rule::load(None)
             .unwrap()
@@ -368,17 +378,8 @@ async fn qualified_officers_for_measures_and_cases() {
         &[("C2", H), ("C4", H), ("C5", H), ("C6", H), ("C8", I)],
     );
     // the explanation counts each listed officer once
-    let c6 = c
-        .hits("XCF-42")
-        .await
-        .into_iter()
-        .find(|h| h.record_key == "C6");
-    assert!(
-        c6.is_some_and(
-            |h| h.explanation.contains("列明执法人员1人") && h.explanation.contains("仅1人")
-        ),
-        "C6's explanation"
-    );
+    let e = c.explanation("XCF-42", "C6").await;
+    assert!(e.contains("列明执法人员1人") && e.contains("仅1人"), "{e}");
 }
 
 #[tokio::test]
@@ -993,15 +994,8 @@ async fn repeat_overload_third_fine_within_thirty_days() {
         );
     expect(c.run("REPEAT-OVERLOAD").await, &[("豫A1", H)]);
     // the explanation carries the agency's own count of fines for the plate
-    let a1 = c
-        .hits("REPEAT-OVERLOAD")
-        .await
-        .into_iter()
-        .find(|h| h.record_key == "豫A1");
-    assert!(
-        a1.is_some_and(|h| h.explanation.contains("该机关对该车共有3起罚款案件")),
-        "豫A1's count"
-    );
+    let e = c.explanation("REPEAT-OVERLOAD", "豫A1").await;
+    assert!(e.contains("该机关对该车共有3起罚款案件"), "{e}");
 }
 
 #[tokio::test]
@@ -1045,17 +1039,8 @@ async fn month_end_spike_needs_a_hundred_decisions() {
     }
     // overall 80/500 = 0.16; Z001 and Z002 at 0.4 > 0.32 → both fire.
     expect(c.run("MONTH-END-SPIKE").await, &[("Z001", H), ("Z002", H)]);
-    let z001 = c
-        .hits("MONTH-END-SPIKE")
-        .await
-        .into_iter()
-        .find(|h| h.record_key == "Z001");
-    assert!(
-        z001.is_some_and(|h| h
-            .explanation
-            .contains("参与作出的100件处罚决定中，40件在月末")),
-        "Z001 counted once per case"
-    );
+    let e = c.explanation("MONTH-END-SPIKE", "Z001").await;
+    assert!(e.contains("参与作出的100件处罚决定中，40件在月末"), "{e}");
 }
 
 #[tokio::test]
