@@ -3,9 +3,9 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int64Type;
-use xingjian_datasets::{ImportOptions, ImportOutcome, Objects, import_file, read_parquet};
+use xingjian_datasets::{ImportOptions, ImportOutcome, Objects, Report, import_file, read_parquet};
 use xingjian_domain::{Actor, AgencyInput, AgencyKind, NewUser, Role};
-use xingjian_store::{LoginOutcome, PageRequest, RequestCtx, Store};
+use xingjian_store::{ActorStore, ImportFile, LoginOutcome, PageRequest, RequestCtx, Store};
 use xingjian_testkit::{TestDb, both};
 
 const PW: &str = "Test-Pass-2023";
@@ -53,6 +53,35 @@ async fn actor(store: &Store, u: &str) -> Actor {
         LoginOutcome::Ok(s) => s.actor,
         LoginOutcome::Failed(f) => panic!("{f:?}"),
     }
+}
+
+/// A file with rejected rows, imported with the defaults: refused as a whole.
+async fn refused(s: &ActorStore<'_>, objects: &Objects, name: &str, bytes: &[u8]) -> Report {
+    let out = import_file(s, objects, name, bytes, &ImportOptions::default())
+        .await
+        .unwrap();
+    let ImportOutcome::Rejected(report) = out else {
+        panic!("{out:?}")
+    };
+    report
+}
+
+/// The same file imported with "import valid rows" chosen.
+async fn valid_rows_imported(
+    s: &ActorStore<'_>,
+    objects: &Objects,
+    name: &str,
+    bytes: &[u8],
+) -> (Box<ImportFile>, Report) {
+    let opts = ImportOptions {
+        import_valid_rows: true,
+        ..Default::default()
+    };
+    let out = import_file(s, objects, name, bytes, &opts).await.unwrap();
+    let ImportOutcome::Imported { file, report } = out else {
+        panic!("{out:?}")
+    };
+    (file, report)
 }
 
 both!(
@@ -152,18 +181,7 @@ both!(
             "{HEAD}A1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n\
          A2,区交通运输局,超载,2023-02-30,,简易,个人,T001,2023-05-01,罚款,100,\n"
         );
-        let out = import_file(
-            &s,
-            &objects,
-            "bad.csv",
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .await
-        .unwrap();
-        let ImportOutcome::Rejected(report) = out else {
-            panic!("{out:?}")
-        };
+        let report = refused(&s, &objects, "bad.csv", csv.as_bytes()).await;
         assert_eq!(report.rejected.len(), 1);
         assert_eq!(
             (
@@ -182,16 +200,7 @@ both!(
             !t.dir.path().join("objects/datasets").exists(),
             "no dataset written"
         );
-        let opts = ImportOptions {
-            import_valid_rows: true,
-            ..Default::default()
-        };
-        let out = import_file(&s, &objects, "bad.csv", csv.as_bytes(), &opts)
-            .await
-            .unwrap();
-        let ImportOutcome::Imported { file, .. } = out else {
-            panic!("{out:?}")
-        };
+        let (file, _) = valid_rows_imported(&s, &objects, "bad.csv", csv.as_bytes()).await;
         assert_eq!((file.rows_imported, file.rows_rejected), (1, 1));
         t.cleanup().await;
     }
@@ -208,34 +217,13 @@ both!(
             "{HEAD}A1,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n\
          A2,区公安局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n"
         );
-        let out = import_file(
-            &s,
-            &objects,
-            "share.csv",
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .await
-        .unwrap();
-        let ImportOutcome::Rejected(report) = out else {
-            panic!("{out:?}")
-        };
+        let report = refused(&s, &objects, "share.csv", csv.as_bytes()).await;
         assert_eq!(report.rejected[0].reason, "联络员只能导入本机关的执法记录");
         assert!(
             report.new_agencies.is_empty(),
             "a liaison registers no agencies"
         );
-        let opts = ImportOptions {
-            import_valid_rows: true,
-            ..Default::default()
-        };
-        let ImportOutcome::Imported { file, .. } =
-            import_file(&s, &objects, "share.csv", csv.as_bytes(), &opts)
-                .await
-                .unwrap()
-        else {
-            panic!()
-        };
+        let (file, _) = valid_rows_imported(&s, &objects, "share.csv", csv.as_bytes()).await;
         assert!(file.agency_id.is_some());
         assert_eq!(
             s.list_imports(PageRequest::default()).await.unwrap().total,
@@ -244,6 +232,10 @@ both!(
         );
         let sup = actor(&store, "supervisor").await;
         let sv = store.as_actor(&sup, &ctx);
+        let opts = ImportOptions {
+            import_valid_rows: true,
+            ..Default::default()
+        };
         assert!(
             import_file(&sv, &objects, "x.csv", csv.as_bytes(), &opts)
                 .await
@@ -268,18 +260,7 @@ both!(
             "{HEAD}A1,区新城交通执法大队,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n\
          A2,区新城交通执法大队,超载,2023-02-30,,简易,个人,T001,2023-05-01,罚款,100,\n"
         );
-        let out = import_file(
-            &s,
-            &objects,
-            "x.csv",
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .await
-        .unwrap();
-        let ImportOutcome::Rejected(report) = out else {
-            panic!("{out:?}")
-        };
+        let report = refused(&s, &objects, "x.csv", csv.as_bytes()).await;
         assert_eq!(
             report.new_agencies,
             vec!["区新城交通执法大队".to_owned()],
@@ -294,17 +275,7 @@ both!(
                 .is_none(),
             "but not registered"
         );
-        let opts = ImportOptions {
-            import_valid_rows: true,
-            ..Default::default()
-        };
-        let ImportOutcome::Imported { report, .. } =
-            import_file(&s, &objects, "x.csv", csv.as_bytes(), &opts)
-                .await
-                .unwrap()
-        else {
-            panic!()
-        };
+        let (_, report) = valid_rows_imported(&s, &objects, "x.csv", csv.as_bytes()).await;
         assert_eq!(report.new_agencies, vec!["区新城交通执法大队".to_owned()]);
         assert!(
             store
@@ -336,34 +307,13 @@ both!(
         // Row 150,002 repeats row 2's key; row 150,003 names another agency.
         csv.push_str("A0,区交通运输局,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n");
         csv.push_str("B1,区公安局交警大队,超载,2023-05-01,,简易,个人,T001,2023-05-01,罚款,100,\n");
-        let out = import_file(
-            &s,
-            &objects,
-            "big.csv",
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .await
-        .unwrap();
-        let ImportOutcome::Rejected(report) = out else {
-            panic!("{out:?}")
-        };
+        let report = refused(&s, &objects, "big.csv", csv.as_bytes()).await;
         let rows: Vec<usize> = report.rejected.iter().map(|p| p.row).collect();
         assert_eq!(rows, vec![150_002, 150_003]);
         assert!(report.rejected[0].reason.contains("与第 2 行重复"));
         assert_eq!(report.rejected[1].reason, "联络员只能导入本机关的执法记录");
         assert_eq!((report.rows_total, report.rows_valid), (150_002, 150_000));
-        let opts = ImportOptions {
-            import_valid_rows: true,
-            ..Default::default()
-        };
-        let ImportOutcome::Imported { file, .. } =
-            import_file(&s, &objects, "big.csv", csv.as_bytes(), &opts)
-                .await
-                .unwrap()
-        else {
-            panic!()
-        };
+        let (file, _) = valid_rows_imported(&s, &objects, "big.csv", csv.as_bytes()).await;
         assert_eq!((file.rows_imported, file.rows_rejected), (150_000, 2));
         let location = file.dataset_location.clone().unwrap();
         let batches = read_parquet(objects.get(&location).await.unwrap()).unwrap();
