@@ -130,13 +130,28 @@ fn key_base(input: usize) -> i64 {
     i64::try_from(input).unwrap_or(i64::MAX >> 32) << 32
 }
 
+/// The schema rules see: text columns as `Utf8View`, which the Parquet reader
+/// decodes without copying short strings into one buffer (most of ours fit the
+/// view's 12 inline bytes) and DataFusion's string kernels prefer.
+fn view_schema(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Utf8View),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new(fields)
+}
+
 fn keyed_schema(schema: &Schema) -> SchemaRef {
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(Field::new(KEY, DataType::Int64, false));
     Arc::new(Schema::new(fields))
 }
 
-/// The batch with `_key` for input number `input`.
+/// The batch as the rules see it (`view_schema`), with `_key` for input number `input`.
 fn with_key(b: &RecordBatch, input: usize) -> Result<RecordBatch, RuleError> {
     let rows = b
         .column_by_name("_row")
@@ -144,9 +159,15 @@ fn with_key(b: &RecordBatch, input: usize) -> Result<RecordBatch, RuleError> {
         .ok_or_else(|| RuleError::Engine("missing column _row".into()))?;
     let base = key_base(input);
     let key: Int64Array = rows.iter().map(|r| r.map(|r| base + r)).collect();
-    let mut columns = b.columns().to_vec();
+    let schema = view_schema(&b.schema());
+    let mut columns = b
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| arrow::compute::cast(c, f.data_type()).map_err(df_err))
+        .collect::<Result<Vec<_>, _>>()?;
     columns.push(Arc::new(key));
-    RecordBatch::try_new(keyed_schema(&b.schema()), columns).map_err(df_err)
+    RecordBatch::try_new(keyed_schema(&schema), columns).map_err(df_err)
 }
 
 fn df_err(e: impl std::fmt::Display) -> RuleError {
@@ -176,7 +197,7 @@ impl Engine {
             ctx.register_udf(f);
         }
         for table in Table::ALL {
-            let schema = xingjian_datasets::schema(table);
+            let schema = view_schema(&xingjian_datasets::schema(table));
             let files = inputs.parquet.get(&table).cloned().unwrap_or_default();
             let batches = inputs.batches.get(&table).cloned().unwrap_or_default();
             if !files.is_empty() {
