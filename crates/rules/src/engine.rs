@@ -337,6 +337,7 @@ impl Engine {
             };
             let df = ctx.sql(&Self::wrap(r, as_of)).await.map_err(sql_err)?;
             let plan = df.create_physical_plan().await.map_err(sql_err)?;
+            let planned = started.elapsed();
             let batches = collect(plan.clone(), ctx.task_ctx())
                 .await
                 .map_err(sql_err)?;
@@ -344,6 +345,8 @@ impl Engine {
             tracing::debug!(
                 target: "xingjian_rules::plan",
                 rule = %r.rule.id,
+                planned_ms = planned.as_secs_f64() * 1e3,
+                executed_ms = (started.elapsed() - planned).as_secs_f64() * 1e3,
                 "\n{}",
                 DisplayableExecutionPlan::with_metrics(plan.as_ref()).indent(true)
             );
